@@ -1,0 +1,63 @@
+#pragma once
+// Numerical kernels of the forward pass. Each has a plain scalar reference twin in qs::ref with
+// the same signature; tests compare the two over odd sizes. The fast versions use Highway with
+// runtime dispatch (HWY_DYNAMIC_DISPATCH), so one binary uses AVX2 or AVX-512 as the CPU allows.
+//
+// Matrices are row-major with explicit leading dimensions (elements between row starts).
+
+#include <cstdint>
+
+namespace qs {
+namespace kernels {
+
+// C[i][j] (+)= sum_k A[i][k] * B[j][k]   for i < M, j < N.
+// "NT": both operands are K-contiguous, as for activations x weights^T. Parallel (oneTBB) over
+// tiles of C when the work is large enough; safe to call from inside a TBB task.
+void gemmNT(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+            int64_t ldb, float* C, int64_t ldc, bool accumulate = false);
+
+float dot(const float* a, const float* b, int64_t n);
+
+// out[i] = x[i] * w[i] / sqrt(mean(x^2) + eps); out may alias x.
+void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
+
+// gate[i] = silu(gate[i]) * up[i]
+void siluMul(float* gate, const float* up, int64_t n);
+
+// y[i] += x[i]
+void addInPlace(float* y, const float* x, int64_t n);
+
+// y[i] += a * x[i]
+void axpy(float* y, float a, const float* x, int64_t n);
+
+// x[i] *= a
+void scale(float* x, float a, int64_t n);
+
+float maxValue(const float* x, int64_t n);
+
+// log(sum(exp(x))) computed stably (max-shifted, fp32 accumulation of exp in double-free form).
+float logSumExp(const float* x, int64_t n);
+
+// x = softmax(x) in place; returns nothing. Stable (max-shifted).
+void softmax(float* x, int64_t n);
+
+// Name of the SIMD target chosen at run time (e.g. "AVX3", "AVX2").
+const char* simdTargetName();
+
+} // namespace kernels
+
+namespace ref {
+void gemmNT(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+            int64_t ldb, float* C, int64_t ldc, bool accumulate = false);
+float dot(const float* a, const float* b, int64_t n);
+void rmsnorm(float* out, const float* x, const float* w, int64_t n, float eps);
+void siluMul(float* gate, const float* up, int64_t n);
+void addInPlace(float* y, const float* x, int64_t n);
+void axpy(float* y, float a, const float* x, int64_t n);
+void scale(float* x, float a, int64_t n);
+float maxValue(const float* x, int64_t n);
+float logSumExp(const float* x, int64_t n);
+void softmax(float* x, int64_t n);
+} // namespace ref
+
+} // namespace qs

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -44,5 +45,3 @@ private:
 };
 
 } // namespace qs
-
-#include <cstring>

@@ -77,9 +77,13 @@ PerplexityResult evaluatePerplexity(const Model& model, std::span<const int32_t>
                         }
                     },
                     plan.firstScoredRow, plan.lastScoredRow, feedback);
-        reportProgress(feedback, double(++done) / double(plan.windows), "evaluating");
+        // Windows finish out of order: the final 1.0 is reported once, after the loop.
+        const int64_t finished = ++done;
+        if (finished < plan.windows)
+            reportProgress(feedback, double(finished) / double(plan.windows), "evaluating");
     });
     checkCanceled(feedback);
+    reportProgress(feedback, 1.0, "evaluating");
 
     PerplexityResult r;
     r.windows = plan.windows;

@@ -1,0 +1,14 @@
+#pragma once
+// The subcommands of quantscope-cli. Each takes the arguments after its name, writes results to
+// stdout (text or --json), progress to stderr, and returns the exit code. Errors are thrown
+// (qs::Error, UsageError) and reported by main() as one line.
+
+namespace qs::cli {
+
+int runInfo(int argc, char** argv);
+int runTokenize(int argc, char** argv);
+int runEval(int argc, char** argv);
+int runGenerate(int argc, char** argv);
+int runSynth(int argc, char** argv);
+
+} // namespace qs::cli

@@ -1,0 +1,140 @@
+// quantscope-cli end to end: results on stdout, --json parseable, errors as one line with a
+// non-zero exit code and the file named.
+#include "shared_data.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct Run {
+    int exitCode;
+    QString out, err;
+};
+
+Run cli(const QStringList& args) {
+    QProcess p;
+    p.start(QS_CLI_PATH, args);
+    if (!p.waitForFinished(120000)) return {-1, {}, "timeout"};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
+            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString shared(const char* rel) { return QString::fromStdString(qs::test::sharedPath(rel)); }
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private slots:
+    void versionAndHelp();
+    void infoReportsParameters_data();
+    void infoReportsParameters();
+    void evalJsonMatchesReference();
+    void tokenizeMatchesReference();
+    void generateIsDeterministic();
+    void synthWritesLoadableModels();
+    void errorsAreOneLine_data();
+    void errorsAreOneLine();
+};
+
+void TestCli::versionAndHelp() {
+    const Run v = cli({"--version"});
+    QCOMPARE(v.exitCode, 0);
+    QVERIFY(v.out.startsWith("quantscope-cli "));
+    QCOMPARE(cli({"--help"}).exitCode, 0);
+    QCOMPARE(cli({}).exitCode, 2);
+}
+
+void TestCli::infoReportsParameters_data() {
+    QTest::addColumn<QString>("path");
+    QTest::newRow("llama2c") << "models/stories260K/model.bin";
+    QTest::newRow("gguf") << "models/stories260K-gguf/stories260K.gguf";
+    QTest::newRow("hf") << "models/stories260K-hf";
+}
+
+void TestCli::infoReportsParameters() {
+    QFETCH(QString, path);
+    QS_REQUIRE_SHARED(path.toUtf8().constData());
+    const Run r = cli({"info", shared(path.toUtf8().constData()), "--json"});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(j["parameters"].toInteger(), 260032);
+    QCOMPARE(j["hparams"].toObject()["n_layers"].toInt(), 5);
+    QCOMPARE(j["tokenizer"].toObject()["vocab_size"].toInt(), 512);
+    const Run text = cli({"info", shared(path.toUtf8().constData())});
+    QVERIFY(text.out.contains("260,032"));
+}
+
+void TestCli::evalJsonMatchesReference() {
+    QS_REQUIRE_SHARED("models/stories260K/model.bin");
+    const Run r = cli({"eval", shared("models/stories260K/model.bin"), "--data", shared("data/tinystories/valid.txt"),
+                       "--ctx", "256", "--protocol", "full", "--max-bytes", "30000", "--json"});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(j["scored_tokens"].toInt(), 14280);
+    QVERIFY(std::abs(j["ppl"].toDouble() - 4.122884) / 4.122884 < 1e-4);
+    QCOMPARE(j["ppl_ci95"].toArray().size(), 2);
+}
+
+void TestCli::tokenizeMatchesReference() {
+    QS_REQUIRE_SHARED("models/stories260K/tokenizer.bin");
+    const Run r = cli({"tokenize", shared("models/stories260K/tokenizer.bin"), "--text",
+                       "Once upon a time, there was a little girl named Lily."});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.trimmed(), QString("1 403 407 261 378 432 383 286 261 376 298 315 421 395 317 426"));
+}
+
+void TestCli::generateIsDeterministic() {
+    QS_REQUIRE_SHARED("models/stories260K/model.bin");
+    const QStringList args = {"generate", shared("models/stories260K/model.bin"), "-n", "30", "--json"};
+    const Run a = cli(args), b = cli(args);
+    QCOMPARE(a.exitCode, 0);
+    QCOMPARE(a.out, b.out);
+    QVERIFY(QJsonDocument::fromJson(a.out.toUtf8()).object()["text"].toString().size() > 40);
+}
+
+void TestCli::synthWritesLoadableModels() {
+    QTemporaryDir dir;
+    for (const char* name : {"s.bin", "s.gguf"}) {
+        const QString out = dir.filePath(name);
+        const Run w = cli({"synth", "--shape", "synth260K", "--seed", "3", "--out", out});
+        QVERIFY2(w.exitCode == 0, qPrintable(w.err));
+        const Run info = cli({"info", out, "--json"});
+        QVERIFY2(info.exitCode == 0, qPrintable(info.err));
+        QCOMPARE(QJsonDocument::fromJson(info.out.toUtf8()).object()["hparams"].toObject()["dim"].toInt(), 64);
+    }
+}
+
+void TestCli::errorsAreOneLine_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("mustMention");
+    QTest::newRow("missing model") << QStringList{"info", "/nonexistent/model.bin"} << 1 << "/nonexistent/model.bin";
+    QTest::newRow("unknown option") << QStringList{"info", "x", "--bogus"} << 2 << "--bogus";
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2 << "frobnicate";
+    QTest::newRow("eval without data") << QStringList{"eval", "x"} << 2 << "--data";
+    QTest::newRow("bad protocol") << QStringList{"eval", "x", "--data", "y", "--protocol", "third"} << 1 << "third";
+    QTest::newRow("missing text") << QStringList{"eval", shared("models/stories260K/model.bin"), "--data",
+                                                 "/nonexistent/text.txt"} << 1 << "/nonexistent/text.txt";
+    QTest::newRow("bad ctx") << QStringList{"eval", "x", "--data", "y", "--ctx", "abc"} << 2 << "--ctx";
+    QTest::newRow("unknown shape") << QStringList{"synth", "--shape", "huge", "--out", "/tmp/x"} << 1 << "huge";
+}
+
+void TestCli::errorsAreOneLine() {
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QString, mustMention);
+    const Run r = cli(args);
+    QCOMPARE(r.exitCode, exitCode);
+    QVERIFY2(r.err.contains(mustMention), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+    QVERIFY(!r.err.contains("terminate called"));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

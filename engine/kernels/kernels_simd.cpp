@@ -1,0 +1,341 @@
+// Per-target SIMD kernels. Not a translation unit of its own: kernels.cpp names this file as
+// HWY_TARGET_INCLUDE, and hwy/foreach_target.h compiles it once per enabled Highway target, each
+// copy in namespace qs::kernels::N_<TARGET>. kernels.cpp then picks one copy at run time.
+//
+// Only plain-signature entry points are exported; blocking, threading and scratch buffers of the
+// GEMM live in kernels.cpp, so they are written (and compiled) once.
+
+#include <hwy/highway.h>
+
+#include <hwy/contrib/math/math-inl.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+HWY_BEFORE_NAMESPACE();
+namespace qs::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using D = hn::ScalableTag<float>;
+using V = hn::Vec<D>;
+constexpr size_t kL = hn::MaxLanes(D());
+
+// Register tiles. The packed GEMM micro-kernel holds kMR x kNV vector accumulators, kNV vectors
+// of B and one broadcast of A; the small-M kernel holds kSmallRM x kSmallRN accumulators plus
+// the kSmallRM + kSmallRN operand loads of one K step (mostly folded into FMA memory operands).
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+// 32 zmm: 8x3 = 24 accumulators + 3 B + 1 A. 8 broadcasts + 3 loads feed 24 FMAs, so the two
+// load ports never limit the two FMA ports; 8 divides the usual token counts (256..1024).
+constexpr size_t kMR = 8, kNV = 3;
+constexpr size_t kSmallRM = 4, kSmallRN = 5;
+#else
+// 16 ymm/xmm: 6x2 = 12 accumulators + 2 B + 1 A.
+constexpr size_t kMR = 6, kNV = 2;
+constexpr size_t kSmallRM = 3, kSmallRN = 3;
+#endif
+constexpr size_t kNR = kNV * kL; // columns of C per micro-tile = width of a packed B panel
+
+// (mr, nr): rows and columns of the micro-tile, for the driver's blocking.
+void GemmGeometry(int64_t* mr, int64_t* nr) {
+    *mr = int64_t(kMR);
+    *nr = int64_t(kNR);
+}
+
+const char* TargetName() {
+    return hwy::TargetName(HWY_TARGET);
+}
+
+// Packs rows [0, n) of B (each K-contiguous, ldb apart) into ceil(n / kNR) panels laid out as
+// panel[k][j] (kNR floats per k), so that the micro-kernel reads one K step of kNR columns as
+// kNV aligned vectors. Rows beyond n are zero so a ragged last panel needs no special loads.
+void PackB(const float* B, int64_t ldb, int64_t n, int64_t K, float* dst) {
+    constexpr int64_t kBlk = 16; // K steps per transpose block: 16 source lines per row stay hot
+    for (int64_t j0 = 0; j0 < n; j0 += int64_t(kNR)) {
+        float* panel = dst + j0 * K;
+        const int64_t nn = std::min<int64_t>(int64_t(kNR), n - j0);
+        for (int64_t k0 = 0; k0 < K; k0 += kBlk) {
+            const int64_t kk = std::min(kBlk, K - k0);
+            for (int64_t j = 0; j < nn; ++j) {
+                const float* src = B + (j0 + j) * ldb + k0;
+                float* out = panel + k0 * int64_t(kNR) + j;
+                for (int64_t k = 0; k < kk; ++k) out[k * int64_t(kNR)] = src[k];
+            }
+            for (int64_t j = nn; j < int64_t(kNR); ++j)
+                for (int64_t k = 0; k < kk; ++k) panel[(k0 + k) * int64_t(kNR) + j] = 0.0f;
+        }
+    }
+}
+
+// C[R x nc] (+)= A[R x kc] * panel^T over kc K steps. A rows are lda apart; C rows ldc apart.
+template <size_t R>
+HWY_INLINE void MicroKernel(const float* HWY_RESTRICT A, int64_t lda, const float* HWY_RESTRICT bp,
+                            int64_t kc, float* HWY_RESTRICT C, int64_t ldc, int64_t nc,
+                            bool loadC) {
+    const D d;
+    V acc[R][kNV];
+#pragma GCC unroll 8
+    for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+        for (size_t v = 0; v < kNV; ++v) acc[r][v] = hn::Zero(d);
+
+    for (int64_t k = 0; k < kc; ++k) {
+        V b[kNV];
+#pragma GCC unroll 4
+        for (size_t v = 0; v < kNV; ++v) b[v] = hn::Load(d, bp + k * int64_t(kNR) + v * kL);
+#pragma GCC unroll 8
+        for (size_t r = 0; r < R; ++r) {
+            const V a = hn::Set(d, A[int64_t(r) * lda + k]);
+#pragma GCC unroll 4
+            for (size_t v = 0; v < kNV; ++v) acc[r][v] = hn::MulAdd(a, b[v], acc[r][v]);
+        }
+    }
+
+    if (nc == int64_t(kNR)) {
+#pragma GCC unroll 8
+        for (size_t r = 0; r < R; ++r)
+#pragma GCC unroll 4
+            for (size_t v = 0; v < kNV; ++v) {
+                float* c = C + int64_t(r) * ldc + v * kL;
+                hn::StoreU(loadC ? hn::Add(acc[r][v], hn::LoadU(d, c)) : acc[r][v], d, c);
+            }
+        return;
+    }
+    // Ragged last panel: only nc columns of C exist, so go through a stack tile.
+    HWY_ALIGN float tile[kNR];
+    for (size_t r = 0; r < R; ++r) {
+        for (size_t v = 0; v < kNV; ++v) hn::Store(acc[r][v], d, tile + v * kL);
+        float* c = C + int64_t(r) * ldc;
+        for (int64_t j = 0; j < nc; ++j) c[j] = loadC ? c[j] + tile[j] : tile[j];
+    }
+}
+
+template <size_t R>
+void MicroKernelFn(const float* A, int64_t lda, const float* bp, int64_t kc, float* C, int64_t ldc,
+                   int64_t nc, bool loadC) {
+    MicroKernel<R>(A, lda, bp, kc, C, ldc, nc, loadC);
+}
+
+using MicroFn = void (*)(const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t,
+                         bool);
+
+template <size_t... Rs>
+constexpr auto MakeMicroTable(std::index_sequence<Rs...>) {
+    return std::array<MicroFn, sizeof...(Rs)>{&MicroKernelFn<Rs + 1>...};
+}
+
+// Rows [i0, i1) of C times npanels packed panels (ncols valid columns in all), K blocked by kc so
+// one panel slice (kc x kNR floats) stays in L1 while the A rows of the block stream past it.
+// C points at the first column of the panel group; A and C at row 0.
+void GemmPacked(int64_t i0, int64_t i1, int64_t K, const float* A, int64_t lda, const float* Bp,
+                int64_t npanels, int64_t ncols, float* C, int64_t ldc, bool accumulate,
+                int64_t kc) {
+    static constexpr auto kMicro = MakeMicroTable(std::make_index_sequence<kMR>());
+    for (int64_t pc = 0; pc < K; pc += kc) {
+        const int64_t kk = std::min(kc, K - pc);
+        const bool loadC = accumulate || pc > 0;
+        for (int64_t p = 0; p < npanels; ++p) {
+            const float* bp = Bp + p * K * int64_t(kNR) + pc * int64_t(kNR);
+            const int64_t nc = std::min<int64_t>(int64_t(kNR), ncols - p * int64_t(kNR));
+            float* cp = C + p * int64_t(kNR);
+            int64_t i = i0;
+            for (; i + int64_t(kMR) <= i1; i += int64_t(kMR))
+                MicroKernel<kMR>(A + i * lda + pc, lda, bp, kk, cp + i * ldc, ldc, nc, loadC);
+            if (i < i1)
+                kMicro[size_t(i1 - i) - 1](A + i * lda + pc, lda, bp, kk, cp + i * ldc, ldc, nc,
+                                           loadC);
+        }
+    }
+}
+
+// Small-M path (decode steps, short prompts): packing B would cost as much as the product, so
+// each C element is a dot product vectorized along K, RM x RN of them per register tile, with a
+// masked load for the K tail and one horizontal sum per element at the end.
+template <size_t RM, size_t RN>
+HWY_INLINE void SmallTile(const float* HWY_RESTRICT A, int64_t lda, const float* HWY_RESTRICT B,
+                          int64_t ldb, int64_t K, float* HWY_RESTRICT C, int64_t ldc,
+                          bool accumulate) {
+    const D d;
+    V s[RM][RN];
+#pragma GCC unroll 8
+    for (size_t r = 0; r < RM; ++r)
+#pragma GCC unroll 8
+        for (size_t j = 0; j < RN; ++j) s[r][j] = hn::Zero(d);
+    int64_t k = 0;
+    for (; k + int64_t(kL) <= K; k += int64_t(kL)) {
+        V b[RN];
+#pragma GCC unroll 8
+        for (size_t j = 0; j < RN; ++j) b[j] = hn::LoadU(d, B + int64_t(j) * ldb + k);
+#pragma GCC unroll 8
+        for (size_t r = 0; r < RM; ++r) {
+            const V a = hn::LoadU(d, A + int64_t(r) * lda + k);
+#pragma GCC unroll 8
+            for (size_t j = 0; j < RN; ++j) s[r][j] = hn::MulAdd(a, b[j], s[r][j]);
+        }
+    }
+    if (k < K) {
+        const auto m = hn::FirstN(d, size_t(K - k));
+        V b[RN];
+        for (size_t j = 0; j < RN; ++j) b[j] = hn::MaskedLoad(m, d, B + int64_t(j) * ldb + k);
+        for (size_t r = 0; r < RM; ++r) {
+            const V a = hn::MaskedLoad(m, d, A + int64_t(r) * lda + k);
+            for (size_t j = 0; j < RN; ++j) s[r][j] = hn::MulAdd(a, b[j], s[r][j]);
+        }
+    }
+    for (size_t r = 0; r < RM; ++r)
+        for (size_t j = 0; j < RN; ++j) {
+            const float v = hn::GetLane(hn::SumOfLanes(d, s[r][j]));
+            float& c = C[int64_t(r) * ldc + int64_t(j)];
+            c = accumulate ? c + v : v;
+        }
+}
+
+template <size_t RM>
+HWY_INLINE void SmallRows(const float* A, int64_t lda, const float* B, int64_t ldb, int64_t j0,
+                          int64_t j1, int64_t K, float* C, int64_t ldc, bool accumulate) {
+    int64_t j = j0;
+    for (; j + int64_t(kSmallRN) <= j1; j += int64_t(kSmallRN))
+        SmallTile<RM, kSmallRN>(A, lda, B + j * ldb, ldb, K, C + j, ldc, accumulate);
+    for (; j < j1; ++j) SmallTile<RM, 1>(A, lda, B + j * ldb, ldb, K, C + j, ldc, accumulate);
+}
+
+// All M rows of C, columns [j0, j1).
+void GemmSmall(int64_t M, int64_t j0, int64_t j1, int64_t K, const float* A, int64_t lda,
+               const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
+    int64_t i = 0;
+    for (; i + int64_t(kSmallRM) <= M; i += int64_t(kSmallRM))
+        SmallRows<kSmallRM>(A + i * lda, lda, B, ldb, j0, j1, K, C + i * ldc, ldc, accumulate);
+    for (; i < M; ++i)
+        SmallRows<1>(A + i * lda, lda, B, ldb, j0, j1, K, C + i * ldc, ldc, accumulate);
+}
+
+// ---- Elementwise and reduction kernels: not hot, written for clarity with full vectors plus a
+// scalar tail (the tail uses the same formula as the reference twin).
+
+float Dot(const float* a, const float* b, int64_t n) {
+    const D d;
+    // Four independent accumulators hide the FMA latency.
+    V s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+    int64_t i = 0;
+    for (; i + 4 * int64_t(kL) <= n; i += 4 * int64_t(kL)) {
+        s0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), s0);
+        s1 = hn::MulAdd(hn::LoadU(d, a + i + kL), hn::LoadU(d, b + i + kL), s1);
+        s2 = hn::MulAdd(hn::LoadU(d, a + i + 2 * kL), hn::LoadU(d, b + i + 2 * kL), s2);
+        s3 = hn::MulAdd(hn::LoadU(d, a + i + 3 * kL), hn::LoadU(d, b + i + 3 * kL), s3);
+    }
+    for (; i + int64_t(kL) <= n; i += int64_t(kL))
+        s0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), s0);
+    float s = hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
+    for (; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+void RmsNorm(float* out, const float* x, const float* w, int64_t n, float eps) {
+    const float ss = Dot(x, x, n);
+    const float inv = 1.0f / std::sqrt(ss / float(n) + eps);
+    const D d;
+    const V vinv = hn::Set(d, inv);
+    int64_t i = 0;
+    for (; i + int64_t(kL) <= n; i += int64_t(kL))
+        hn::StoreU(hn::Mul(hn::Mul(hn::LoadU(d, x + i), vinv), hn::LoadU(d, w + i)), d, out + i);
+    for (; i < n; ++i) out[i] = x[i] * inv * w[i];
+}
+
+void SiluMul(float* gate, const float* up, int64_t n) {
+    const D d;
+    const V one = hn::Set(d, 1.0f);
+    // exp(88) is near FLT_MAX; Highway's Exp is unspecified beyond it. Below -88 silu(g) = g e^g
+    // is under 1e-36, so those lanes are zero (as g / inf is in the reference).
+    const V kMinGate = hn::Set(d, -88.0f);
+    int64_t i = 0;
+    for (; i + int64_t(kL) <= n; i += int64_t(kL)) {
+        const V g = hn::LoadU(d, gate + i);
+        const auto live = hn::Gt(g, kMinGate);
+        const V e = hn::Exp(d, hn::Neg(hn::IfThenElse(live, g, kMinGate)));
+        const V silu = hn::IfThenElseZero(live, hn::Div(g, hn::Add(one, e)));
+        hn::StoreU(hn::Mul(silu, hn::LoadU(d, up + i)), d, gate + i);
+    }
+    for (; i < n; ++i) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
+}
+
+void AddInPlace(float* y, const float* x, int64_t n) {
+    const D d;
+    int64_t i = 0;
+    for (; i + int64_t(kL) <= n; i += int64_t(kL))
+        hn::StoreU(hn::Add(hn::LoadU(d, y + i), hn::LoadU(d, x + i)), d, y + i);
+    for (; i < n; ++i) y[i] += x[i];
+}
+
+void Axpy(float* y, float a, const float* x, int64_t n) {
+    const D d;
+    const V va = hn::Set(d, a);
+    int64_t i = 0;
+    for (; i + int64_t(kL) <= n; i += int64_t(kL))
+        hn::StoreU(hn::MulAdd(va, hn::LoadU(d, x + i), hn::LoadU(d, y + i)), d, y + i);
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+
+void Scale(float* x, float a, int64_t n) {
+    const D d;
+    const V va = hn::Set(d, a);
+    int64_t i = 0;
+    for (; i + int64_t(kL) <= n; i += int64_t(kL))
+        hn::StoreU(hn::Mul(hn::LoadU(d, x + i), va), d, x + i);
+    for (; i < n; ++i) x[i] *= a;
+}
+
+float MaxValue(const float* x, int64_t n) {
+    const D d;
+    float m = -std::numeric_limits<float>::infinity();
+    int64_t i = 0;
+    if (n >= int64_t(kL)) {
+        V vm = hn::Set(d, m);
+        for (; i + int64_t(kL) <= n; i += int64_t(kL)) vm = hn::Max(vm, hn::LoadU(d, x + i));
+        m = hn::GetLane(hn::MaxOfLanes(d, vm));
+    }
+    for (; i < n; ++i) m = std::max(m, x[i]);
+    return m;
+}
+
+// sum(exp(x[i] - m)); with kStore also writes the exponentials to out (which may be x).
+template <bool kStore>
+float SumExpShifted(const float* x, float* out, int64_t n, float m) {
+    const D d;
+    const V vm = hn::Set(d, m);
+    V s = hn::Zero(d);
+    int64_t i = 0;
+    for (; i + int64_t(kL) <= n; i += int64_t(kL)) {
+        const V e = hn::Exp(d, hn::Sub(hn::LoadU(d, x + i), vm));
+        if constexpr (kStore) hn::StoreU(e, d, out + i);
+        s = hn::Add(s, e);
+    }
+    float sum = hn::GetLane(hn::SumOfLanes(d, s));
+    for (; i < n; ++i) {
+        const float e = std::exp(x[i] - m);
+        if constexpr (kStore) out[i] = e;
+        sum += e;
+    }
+    return sum;
+}
+
+float LogSumExp(const float* x, int64_t n) {
+    const float m = MaxValue(x, n);
+    if (!std::isfinite(m)) return m;
+    return m + std::log(SumExpShifted<false>(x, nullptr, n, m));
+}
+
+void Softmax(float* x, int64_t n) {
+    const float m = MaxValue(x, n);
+    const float sum = SumExpShifted<true>(x, x, n, m);
+    Scale(x, 1.0f / sum, n);
+}
+
+} // namespace qs::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();

@@ -7,6 +7,7 @@
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <atomic>
 #include <chrono>
@@ -63,6 +64,9 @@ PerplexityResult evaluatePerplexity(const Model& model, std::span<const int32_t>
     std::atomic<int64_t> done{0};
 
     tbb::parallel_for(int64_t(0), plan.windows, [&](int64_t w) {
+      // Isolated so a thread waiting in a nested GEMM loop never starts another window with the
+      // same thread-local scratch.
+      tbb::this_task_arena::isolate([&] {
         checkCanceled(feedback);
         const std::vector<int32_t> win = plan.windowTokens(tokens, w, model.hp().bosId);
         const int32_t* next = tokens.data() + w * plan.ctx + 1; // targets: original text
@@ -81,6 +85,7 @@ PerplexityResult evaluatePerplexity(const Model& model, std::span<const int32_t>
         const int64_t finished = ++done;
         if (finished < plan.windows)
             reportProgress(feedback, double(finished) / double(plan.windows), "evaluating");
+      });
     });
     checkCanceled(feedback);
     reportProgress(feedback, 1.0, "evaluating");

@@ -22,14 +22,19 @@ void grow(std::vector<float>& v, size_t n) {
     if (v.size() < n) v.resize(n);
 }
 
-// y[T, N] = x[T, K] * W[N, K]^T (+ bias)
-void linear(const float* x, int64_t T, const WeightView& w, const WeightView& bias, float* y) {
-    kernels::gemmNT(T, w.rows, w.cols, x, w.cols, w.data, w.cols, y, w.rows);
+} // namespace
+
+void LlamaForward::linear(const float* x, int64_t T, const WeightView& w, const WeightView& bias,
+                          float* y, ActQuant act, ForwardScratch& s, bool accumulate) const {
+    if (act != ActQuant::None) {
+        grow(s.actq, T * w.cols);
+        quantizeActivations(act, x, s.actq.data(), T, w.cols);
+        x = s.actq.data();
+    }
+    kernels::gemmNT(T, w.rows, w.cols, x, w.cols, w.data, w.cols, y, w.rows, accumulate);
     if (bias)
         for (int64_t t = 0; t < T; ++t) kernels::addInPlace(y + t * w.rows, bias.data, w.rows);
 }
-
-} // namespace
 
 std::string_view intermediateName(Intermediate what) {
     switch (what) {
@@ -154,9 +159,10 @@ void LlamaForward::block(int b, float* x, int64_t T, ForwardScratch& s,
         kernels::rmsnorm(s.xn.data() + t * dim, x + t * dim, w.attnNorm.data, dim, m_hp.normEps);
     notify(Intermediate::AttnNormOut, s.xn.data(), dim);
 
-    linear(s.xn.data(), T, w.wq, w.bq, s.q.data());
-    linear(s.xn.data(), T, w.wk, w.bk, s.k.data());
-    linear(s.xn.data(), T, w.wv, w.bv, s.v.data());
+    auto act = [&](LinearSlot slot) { return m_actPlan.at(b, slot); };
+    linear(s.xn.data(), T, w.wq, w.bq, s.q.data(), act(LinearSlot::Q), s);
+    linear(s.xn.data(), T, w.wk, w.bk, s.k.data(), act(LinearSlot::K), s);
+    linear(s.xn.data(), T, w.wv, w.bv, s.v.data(), act(LinearSlot::V), s);
     applyRope(s.q.data(), T, m_hp.nHeads, qDim, s);
     applyRope(s.k.data(), T, m_hp.nKvHeads, kvDim, s);
     notify(Intermediate::Q, s.q.data(), qDim);
@@ -166,17 +172,17 @@ void LlamaForward::block(int b, float* x, int64_t T, ForwardScratch& s,
     attention(T, s);
     notify(Intermediate::AttnOut, s.att.data(), qDim);
     // x += att * Wo^T, accumulated straight into the residual stream.
-    kernels::gemmNT(T, dim, qDim, s.att.data(), qDim, w.wo.data, qDim, x, dim, true);
+    linear(s.att.data(), T, w.wo, {}, x, act(LinearSlot::O), s, /*accumulate=*/true);
     notify(Intermediate::FfnInput, x, dim);
 
     for (int64_t t = 0; t < T; ++t)
         kernels::rmsnorm(s.xn.data() + t * dim, x + t * dim, w.ffnNorm.data, dim, m_hp.normEps);
     notify(Intermediate::FfnNormOut, s.xn.data(), dim);
-    linear(s.xn.data(), T, w.gate, {}, s.gate.data());
-    linear(s.xn.data(), T, w.up, {}, s.up.data());
+    linear(s.xn.data(), T, w.gate, {}, s.gate.data(), act(LinearSlot::Gate), s);
+    linear(s.xn.data(), T, w.up, {}, s.up.data(), act(LinearSlot::Up), s);
     kernels::siluMul(s.gate.data(), s.up.data(), T * hid);
     notify(Intermediate::FfnAct, s.gate.data(), hid);
-    kernels::gemmNT(T, dim, hid, s.gate.data(), hid, w.down.data, hid, x, dim, true);
+    linear(s.gate.data(), T, w.down, {}, x, act(LinearSlot::Down), s, /*accumulate=*/true);
     notify(Intermediate::BlockOutput, x, dim);
 }
 
@@ -190,8 +196,7 @@ void LlamaForward::head(const float* x, int64_t rowBegin, int64_t rowEnd, Forwar
         for (int64_t r = 0; r < n; ++r)
             kernels::rmsnorm(s.xn.data() + r * dim, x + (r0 + r) * dim, m_w.outputNorm.data, dim,
                              m_hp.normEps);
-        kernels::gemmNT(n, vocab, dim, s.xn.data(), dim, m_w.output.data, dim, s.logits.data(),
-                        vocab);
+        linear(s.xn.data(), n, m_w.output, {}, s.logits.data(), m_actPlan.output, s);
         sink(r0, n, s.logits.data());
     }
 }

@@ -9,7 +9,10 @@
 //   qs::ForwardScratch scratch;
 //   fwd.forward(tokens, scratch, [&](int64_t row0, int64_t n, const float* logits) { ... });
 
+#include "llama/act_quant.h"
 #include "model/model.h"
+
+#include <array>
 
 #include <cstdint>
 #include <functional>
@@ -47,9 +50,22 @@ public:
                          int64_t cols) = 0;
 };
 
+// The linear layers of a block, in the order of BlockWeights.
+enum class LinearSlot { Q, K, V, O, Gate, Up, Down };
+constexpr int kLinearSlots = 7;
+
+// Activation quantization applied to the input of each linear layer (see act_quant.h).
+struct ActQuantPlan {
+    std::vector<std::array<ActQuant, kLinearSlots>> blocks; // empty: none anywhere
+    ActQuant output = ActQuant::None;                       // input of the output head
+    ActQuant at(int block, LinearSlot slot) const {
+        return blocks.empty() ? ActQuant::None : blocks[size_t(block)][size_t(slot)];
+    }
+};
+
 // Per-thread working memory, grown on demand and reused across windows.
 struct ForwardScratch {
-    std::vector<float> x, xn, q, k, v, vt, att, scores, gate, up, logits;
+    std::vector<float> x, xn, q, k, v, vt, att, scores, gate, up, logits, actq;
     std::vector<float> ropeCos, ropeSin;
     int64_t ropeRows = 0;
 };
@@ -63,6 +79,9 @@ public:
     LlamaForward(const HParams& hp, const LlamaWeights& weights);
 
     const HParams& hp() const { return m_hp; }
+
+    // Quantizes the inputs of linear layers as the plan says (default: none).
+    void setActQuantPlan(ActQuantPlan plan) { m_actPlan = std::move(plan); }
 
     // x[T, dim] = embedding rows of tokens. Throws Error for an id outside the vocabulary.
     void embed(std::span<const int32_t> tokens, float* x) const;
@@ -86,9 +105,13 @@ private:
     void prepareRope(ForwardScratch& s, int64_t T) const;
     void applyRope(float* x, int64_t T, int nHeads, int64_t ld, const ForwardScratch& s) const;
     void attention(int64_t T, ForwardScratch& s) const;
+    // y = act(x) * W^T (+ bias), quantizing x into scratch first when the plan asks for it.
+    void linear(const float* x, int64_t T, const WeightView& w, const WeightView& bias, float* y,
+                ActQuant act, ForwardScratch& s, bool accumulate = false) const;
 
     HParams m_hp;
     const LlamaWeights& m_w;
+    ActQuantPlan m_actPlan;
 };
 
 } // namespace qs

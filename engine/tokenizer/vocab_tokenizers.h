@@ -31,4 +31,8 @@ struct EmbeddedVocab {
 std::shared_ptr<const Tokenizer> makeEmbeddedTokenizer(const EmbeddedVocab& vocab,
                                                        const std::string& source);
 
+// A caveat about how makeEmbeddedTokenizer() treats this vocabulary, for the user to see (e.g.
+// an unknown tokenizer.ggml.pre for which the GPT-2 pre-tokenizer is used), or "" if none.
+std::string embeddedVocabNote(const EmbeddedVocab& vocab);
+
 } // namespace qs

@@ -4,6 +4,9 @@
 #include "progress_printer.h"
 
 #include "core/text_file.h"
+#include "eval/incremental_evaluator.h"
+#include "eval_report.h"
+#include "quant/quant_config.h"
 #include "eval/perplexity.h"
 #include "kernels/kernels.h"
 #include "tokenizer/tokenizer.h"
@@ -16,9 +19,75 @@
 
 namespace qs::cli {
 
+namespace {
+
+bool wantsQuantized(const CliArgs& a) {
+    for (const char* k : {"config", "uniform", "act-quant", "embedding", "output"})
+        if (a.has(k)) return true;
+    return false;
+}
+
+QuantConfig configFromArgs(const CliArgs& args, std::string& label) {
+    if (args.has("config") && args.has("uniform")) throw UsageError("give --config or --uniform, not both");
+    QuantConfig cfg;
+    if (args.has("config")) {
+        cfg = QuantConfig::load(args.value("config"));
+        label = args.value("config");
+    } else {
+        cfg = QuantConfig::uniform(args.value("uniform", "f32"));
+        label = "uniform " + cfg.defaultFormat;
+    }
+    if (args.has("embedding")) cfg.embeddingFormat = args.value("embedding");
+    if (args.has("output")) cfg.outputFormat = args.value("output");
+    if (args.has("act-quant")) cfg.activations = args.value("act-quant");
+    label += " (embedding " + cfg.embeddingFormat + ", output " + cfg.outputFormat + ", activations " +
+             cfg.activations + ")";
+    return cfg;
+}
+
+int runQuantizedEval(const CliArgs& args, const Model& model, std::shared_ptr<Model> shared,
+                     std::vector<int32_t> tokens, const PerplexityOptions& opt) {
+    std::string label;
+    const QuantConfig cfg = configFromArgs(args, label);
+    cfg.resolve(model.desc()); // reject a bad configuration before the reference pass
+    EvalSetup setup;
+    setup.windows = opt;
+    setup.seed = uint64_t(args.intValue("seed", 0));
+    setup.memoryBudgetBytes = uint64_t(args.intValue("budget-mb", 4096)) << 20;
+    IncrementalEvaluator ev(std::move(shared), std::move(tokens), setup);
+    Feedback fb;
+    attachProgressPrinter(fb, args.flag("quiet") || args.flag("json"));
+    ev.buildReference(&fb);
+    Feedback fb2;
+    attachProgressPrinter(fb2, args.flag("quiet") || args.flag("json"));
+    const EvalResult r = ev.evaluate(cfg, &fb2);
+    if (args.has("save-config")) cfg.save(args.value("save-config"));
+    if (args.flag("json")) {
+        nlohmann::json j = quantReportJson(ev.referenceResult(), r);
+        j["model"] = model.desc().path;
+        j["data"] = args.value("data");
+        j["ctx"] = opt.ctx;
+        j["protocol"] = std::string(protocolName(opt.protocol));
+        j["config"] = cfg.toJson();
+        j["reference_top_k"] = ev.memoryPlan().referenceTopK;
+        std::cout << j.dump(2) << '\n';
+    } else {
+        std::printf("model            %s\n", model.desc().path.c_str());
+        std::printf("data             %s, ctx %d, protocol %s\n", args.value("data").c_str(), opt.ctx,
+                    std::string(protocolName(opt.protocol)).c_str());
+        printQuantReport(label, ev.referenceResult(), r);
+        if (ev.memoryPlan().referenceTopK < model.weights().output.rows)
+            std::printf("(KLD from the reference's top-%d tokens plus tail mass)\n", ev.memoryPlan().referenceTopK);
+    }
+    return 0;
+}
+
+} // namespace
+
 int runEval(int argc, char** argv) {
     CliArgs args(argv, argc,
-                 {"data", "ctx", "protocol", "max-tokens", "max-bytes", "threads", "tokenizer"},
+                 {"data", "ctx", "protocol", "max-tokens", "max-bytes", "threads", "tokenizer", "config",
+                  "uniform", "act-quant", "embedding", "output", "budget-mb", "seed", "save-config"},
                  {"json", "quiet"});
     args.expectAtMostPositionals(1);
     const std::string dataPath = args.value("data");
@@ -42,6 +111,8 @@ int runEval(int argc, char** argv) {
     t0 = std::chrono::steady_clock::now();
     const std::vector<int32_t> tokens = model->tokenizer()->encode(text, /*addBos=*/true);
     const double tokenizeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    if (wantsQuantized(args)) return runQuantizedEval(args, *model, model, tokens, opt);
 
     Feedback fb;
     attachProgressPrinter(fb, args.flag("quiet") || args.flag("json"));

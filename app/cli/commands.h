@@ -10,5 +10,6 @@ int runTokenize(int argc, char** argv);
 int runEval(int argc, char** argv);
 int runGenerate(int argc, char** argv);
 int runSynth(int argc, char** argv);
+int runFormats(int argc, char** argv);
 
 } // namespace qs::cli

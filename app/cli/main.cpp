@@ -24,7 +24,11 @@ constexpr Command kCommands[] = {
      "tokenize MODEL|TOKENIZER (--text S | --file F) [--no-bos] [--pieces] [--json]"},
     {"eval", qs::cli::runEval,
      "eval MODEL --data TEXT [--ctx N] [--protocol half|full] [--max-tokens N] [--max-bytes N]\n"
-     "                [--threads N] [--tokenizer T] [--json] [--quiet]   perplexity with 95% CI"},
+     "                [--threads N] [--tokenizer T] [--json] [--quiet]   perplexity with 95% CI\n"
+     "                [--config CFG.json | --uniform FORMAT] [--embedding F] [--output F]\n"
+     "                [--act-quant none|int8_token|q8_0|q8_k|f16|ggml] [--budget-mb N] [--seed N]\n"
+     "                [--save-config OUT.json]   quantized vs full precision: PPL, KLD, top-1, calibration"},
+    {"formats", qs::cli::runFormats, "formats [--family F] [--json]   quantization formats with bits per weight"},
     {"generate", qs::cli::runGenerate,
      "generate MODEL [--prompt S] [-n N] [--temperature T] [--top-p P] [--seed S] [--json]"},
     {"synth", qs::cli::runSynth,

@@ -53,21 +53,56 @@ const char* TargetName() {
 // Packs rows [0, n) of B (each K-contiguous, ldb apart) into ceil(n / kNR) panels laid out as
 // panel[k][j] (kNR floats per k), so that the micro-kernel reads one K step of kNR columns as
 // kNV aligned vectors. Rows beyond n are zero so a ragged last panel needs no special loads.
+//
+// Four source rows are read front to back at a time (B usually comes from DRAM, and four
+// sequential streams keep the hardware prefetcher effective where 48 interleaved ones did not),
+// transposed in 4x4 blocks of 128-bit vectors.
 void PackB(const float* B, int64_t ldb, int64_t n, int64_t K, float* dst) {
-    constexpr int64_t kBlk = 16; // K steps per transpose block: 16 source lines per row stay hot
-    for (int64_t j0 = 0; j0 < n; j0 += int64_t(kNR)) {
+    constexpr int64_t NR = int64_t(kNR);
+    for (int64_t j0 = 0; j0 < n; j0 += NR) {
         float* panel = dst + j0 * K;
-        const int64_t nn = std::min<int64_t>(int64_t(kNR), n - j0);
-        for (int64_t k0 = 0; k0 < K; k0 += kBlk) {
-            const int64_t kk = std::min(kBlk, K - k0);
-            for (int64_t j = 0; j < nn; ++j) {
-                const float* src = B + (j0 + j) * ldb + k0;
-                float* out = panel + k0 * int64_t(kNR) + j;
-                for (int64_t k = 0; k < kk; ++k) out[k * int64_t(kNR)] = src[k];
+        const int64_t nn = std::min(NR, n - j0);
+        int64_t j = 0;
+#if HWY_TARGET != HWY_SCALAR
+        const hn::Full128<float> d4;
+        const hn::Full128<double> d2; // 64-bit halves for the second transpose stage
+        for (; j + 4 <= nn; j += 4) {
+            const float* r0 = B + (j0 + j) * ldb;
+            const float* r1 = r0 + ldb;
+            const float* r2 = r1 + ldb;
+            const float* r3 = r2 + ldb;
+            float* out = panel + j;
+            int64_t k = 0;
+            for (; k + 4 <= K; k += 4) {
+                const auto v0 = hn::LoadU(d4, r0 + k), v1 = hn::LoadU(d4, r1 + k);
+                const auto v2 = hn::LoadU(d4, r2 + k), v3 = hn::LoadU(d4, r3 + k);
+                // t01 = r0k0 r1k0 r0k1 r1k1, t23 = r2k0 r3k0 r2k1 r3k1, and the same for k2, k3.
+                const auto t01 = hn::BitCast(d2, hn::InterleaveLower(d4, v0, v1));
+                const auto t23 = hn::BitCast(d2, hn::InterleaveLower(d4, v2, v3));
+                const auto u01 = hn::BitCast(d2, hn::InterleaveUpper(d4, v0, v1));
+                const auto u23 = hn::BitCast(d2, hn::InterleaveUpper(d4, v2, v3));
+                hn::StoreU(hn::BitCast(d4, hn::InterleaveLower(d2, t01, t23)), d4, out + k * NR);
+                hn::StoreU(hn::BitCast(d4, hn::InterleaveUpper(d2, t01, t23)), d4,
+                           out + (k + 1) * NR);
+                hn::StoreU(hn::BitCast(d4, hn::InterleaveLower(d2, u01, u23)), d4,
+                           out + (k + 2) * NR);
+                hn::StoreU(hn::BitCast(d4, hn::InterleaveUpper(d2, u01, u23)), d4,
+                           out + (k + 3) * NR);
             }
-            for (int64_t j = nn; j < int64_t(kNR); ++j)
-                for (int64_t k = 0; k < kk; ++k) panel[(k0 + k) * int64_t(kNR) + j] = 0.0f;
+            for (; k < K; ++k) {
+                out[k * NR + 0] = r0[k];
+                out[k * NR + 1] = r1[k];
+                out[k * NR + 2] = r2[k];
+                out[k * NR + 3] = r3[k];
+            }
         }
+#endif
+        for (; j < nn; ++j) {
+            const float* src = B + (j0 + j) * ldb;
+            for (int64_t k = 0; k < K; ++k) panel[k * NR + j] = src[k];
+        }
+        for (; j < NR; ++j)
+            for (int64_t k = 0; k < K; ++k) panel[k * NR + j] = 0.0f;
     }
 }
 
@@ -128,13 +163,43 @@ constexpr auto MakeMicroTable(std::index_sequence<Rs...>) {
     return std::array<MicroFn, sizeof...(Rs)>{&MicroKernelFn<Rs + 1>...};
 }
 
+// Walks a block of matrix rows one cache line at a time, issuing L2 prefetches: GemmPacked uses
+// it to pull the next chunk of B in from DRAM while it computes, so the next PackB finds it.
+class RowPrefetcher {
+public:
+    RowPrefetcher(const float* base, int64_t rows, int64_t ld, int64_t cols)
+        : base_(reinterpret_cast<const char*>(base)), rows_(rows), ldBytes_(ld * 4),
+          rowBytes_(cols * 4) {}
+    int64_t lines() const { return rows_ * ((rowBytes_ + 63) / 64); }
+    void next(int64_t n) {
+        for (; n > 0 && row_ < rows_; --n) {
+            __builtin_prefetch(base_ + row_ * ldBytes_ + offset_, 0, 2);
+            offset_ += 64;
+            if (offset_ >= rowBytes_) {
+                offset_ = 0;
+                ++row_;
+            }
+        }
+    }
+
+private:
+    const char* base_;
+    int64_t rows_, ldBytes_, rowBytes_;
+    int64_t row_ = 0, offset_ = 0;
+};
+
 // Rows [i0, i1) of C times npanels packed panels (ncols valid columns in all), K blocked by kc so
-// one panel slice (kc x kNR floats) stays in L1 while the A rows of the block stream past it.
-// C points at the first column of the panel group; A and C at row 0.
+// one panel slice (kc x kNR floats) stays in cache while the A rows of the block stream past it.
+// C points at the first column of the panel group; A and C at row 0. Meanwhile prefetches
+// pfRows rows of pfLd-strided matrix pf (K columns), spread over the micro-kernel calls.
 void GemmPacked(int64_t i0, int64_t i1, int64_t K, const float* A, int64_t lda, const float* Bp,
-                int64_t npanels, int64_t ncols, float* C, int64_t ldc, bool accumulate,
-                int64_t kc) {
+                int64_t npanels, int64_t ncols, float* C, int64_t ldc, bool accumulate, int64_t kc,
+                const float* pf, int64_t pfRows, int64_t pfLd) {
     static constexpr auto kMicro = MakeMicroTable(std::make_index_sequence<kMR>());
+    RowPrefetcher prefetch(pf, pf ? pfRows : 0, pfLd, K);
+    const int64_t calls =
+        ((K + kc - 1) / kc) * npanels * ((i1 - i0 + int64_t(kMR) - 1) / int64_t(kMR));
+    const int64_t perCall = (prefetch.lines() + calls - 1) / calls;
     for (int64_t pc = 0; pc < K; pc += kc) {
         const int64_t kk = std::min(kc, K - pc);
         const bool loadC = accumulate || pc > 0;
@@ -143,11 +208,15 @@ void GemmPacked(int64_t i0, int64_t i1, int64_t K, const float* A, int64_t lda, 
             const int64_t nc = std::min<int64_t>(int64_t(kNR), ncols - p * int64_t(kNR));
             float* cp = C + p * int64_t(kNR);
             int64_t i = i0;
-            for (; i + int64_t(kMR) <= i1; i += int64_t(kMR))
+            for (; i + int64_t(kMR) <= i1; i += int64_t(kMR)) {
+                prefetch.next(perCall);
                 MicroKernel<kMR>(A + i * lda + pc, lda, bp, kk, cp + i * ldc, ldc, nc, loadC);
-            if (i < i1)
+            }
+            if (i < i1) {
+                prefetch.next(perCall);
                 kMicro[size_t(i1 - i) - 1](A + i * lda + pc, lda, bp, kk, cp + i * ldc, ldc, nc,
                                            loadC);
+            }
         }
     }
 }
@@ -203,14 +272,20 @@ HWY_INLINE void SmallRows(const float* A, int64_t lda, const float* B, int64_t l
     for (; j < j1; ++j) SmallTile<RM, 1>(A, lda, B + j * ldb, ldb, K, C + j, ldc, accumulate);
 }
 
-// All M rows of C, columns [j0, j1).
+// All M rows of C, columns [j0, j1). Columns go in blocks of about 256 KB of B so that each
+// block is read from memory once and then from L2 by every group of kSmallRM rows.
 void GemmSmall(int64_t M, int64_t j0, int64_t j1, int64_t K, const float* A, int64_t lda,
                const float* B, int64_t ldb, float* C, int64_t ldc, bool accumulate) {
-    int64_t i = 0;
-    for (; i + int64_t(kSmallRM) <= M; i += int64_t(kSmallRM))
-        SmallRows<kSmallRM>(A + i * lda, lda, B, ldb, j0, j1, K, C + i * ldc, ldc, accumulate);
-    for (; i < M; ++i)
-        SmallRows<1>(A + i * lda, lda, B, ldb, j0, j1, K, C + i * ldc, ldc, accumulate);
+    const int64_t blockCols = std::max<int64_t>(
+        int64_t(kSmallRN), (int64_t(1) << 16) / K / int64_t(kSmallRN) * int64_t(kSmallRN));
+    for (int64_t jb = j0; jb < j1; jb += blockCols) {
+        const int64_t je = std::min(j1, jb + blockCols);
+        int64_t i = 0;
+        for (; i + int64_t(kSmallRM) <= M; i += int64_t(kSmallRM))
+            SmallRows<kSmallRM>(A + i * lda, lda, B, ldb, jb, je, K, C + i * ldc, ldc, accumulate);
+        for (; i < M; ++i)
+            SmallRows<1>(A + i * lda, lda, B, ldb, jb, je, K, C + i * ldc, ldc, accumulate);
+    }
 }
 
 // ---- Elementwise and reduction kernels: not hot, written for clarity with full vectors plus a

@@ -167,8 +167,12 @@ private slots:
             row("64x172x64", 64, 172, 64, 0, 0, 0, false);
             row("129x257x300", 129, 257, 300, 0, 0, 0, false);
             row("129x257x300 strided acc", 129, 257, 300, 11, 13, 9, true);
-            row("K blocks 40x96x1000", 40, 96, 1000, 0, 0, 0, false);
-            row("B chunks 20x1000x600", 20, 1000, 600, 0, 0, 1, true);
+            row("small M, last 47x61x130", 47, 61, 130, 2, 0, 0, true);
+            // Packed path from M = 48: K split into blocks, B packed in several chunks.
+            row("packed 48x50x40", 48, 50, 40, 0, 0, 0, false);
+            row("K blocks 56x96x1000", 56, 96, 1000, 0, 0, 0, false);
+            row("B chunks 50x1000x600", 50, 1000, 600, 0, 0, 1, true);
+            row("B chunks small M 20x1000x600", 20, 1000, 600, 0, 0, 1, true);
             // Attention: scores = Q K^T with head_dim K inside rows of the full model width.
             row("attention T=100 hd=8", 100, 100, 8, 504, 504, 0, false);
             row("attention T=77 hd=64", 77, 77, 64, 448, 448, 3, false);

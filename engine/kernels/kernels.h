@@ -12,7 +12,11 @@ namespace kernels {
 
 // C[i][j] (+)= sum_k A[i][k] * B[j][k]   for i < M, j < N.
 // "NT": both operands are K-contiguous, as for activations x weights^T. Parallel (oneTBB) over
-// tiles of C when the work is large enough; safe to call from inside a TBB task.
+// tiles of C when the work is large enough (>= 4 Mflop; smaller products run on the calling
+// thread); safe to call from inside a TBB task and from several threads at once. C must not
+// overlap A or B. fp32 accumulation: |C - exact| <~ K * eps * sum_k |A[i][k] B[j][k]|.
+// M >= 48 packs B into column panels (scratch is pooled, not reallocated per call) and runs a
+// register-tiled micro-kernel; smaller M (decode steps) uses dot products along K instead.
 void gemmNT(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
             int64_t ldb, float* C, int64_t ldc, bool accumulate = false);
 
@@ -38,10 +42,12 @@ float maxValue(const float* x, int64_t n);
 // log(sum(exp(x))) computed stably (max-shifted, fp32 accumulation of exp in double-free form).
 float logSumExp(const float* x, int64_t n);
 
-// x = softmax(x) in place; returns nothing. Stable (max-shifted).
+// x = softmax(x) in place; returns nothing. Stable (max-shifted). -inf entries (masked
+// positions) come out exactly 0; a row that is entirely -inf gives NaN, as in the reference.
 void softmax(float* x, int64_t n);
 
-// Name of the SIMD target chosen at run time (e.g. "AVX3", "AVX2").
+// Name of the SIMD target chosen at run time: "AVX3" (AVX-512), "AVX2", or the baseline
+// fallback ("SCALAR" with GCC 12, where Highway's EMU128 is disabled).
 const char* simdTargetName();
 
 } // namespace kernels

@@ -385,6 +385,21 @@ private slots:
         QCOMPARE(qs::kernels::logSumExp(withInf.data(), 20), kInf);
     }
 
+    void softmaxEdges() {
+        std::vector<float> zeros(37, 0.0f);
+        qs::kernels::softmax(zeros.data(), 37);
+        for (float v : zeros) QVERIFY(std::fabs(v - 1.0f / 37) <= kFewUlps / 37);
+        // One unmasked entry among -inf: all weight on it, exactly.
+        std::vector<float> one(33, -kInf);
+        one[20] = -5e3f;
+        qs::kernels::softmax(one.data(), 33);
+        for (size_t i = 0; i < one.size(); ++i) QCOMPARE(one[i], i == 20 ? 1.0f : 0.0f);
+        // Fully masked rows are the caller's bug; documented as NaN, like the reference.
+        std::vector<float> masked(19, -kInf);
+        qs::kernels::softmax(masked.data(), 19);
+        for (float v : masked) QVERIFY(std::isnan(v));
+    }
+
     void softmax_data() {
         QTest::addColumn<qint64>("target");
         QTest::addColumn<qint64>("n");

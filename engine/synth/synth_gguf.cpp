@@ -10,10 +10,6 @@
 
 namespace qs {
 
-namespace {
-constexpr uint32_t kGgmlF32 = 0;
-}
-
 void writeSynthGguf(const SynthShape& s, uint64_t seed, const std::filesystem::path& out,
                     const SynthVocab* vocab) {
     GgufWriter w;
@@ -45,7 +41,7 @@ void writeSynthGguf(const SynthShape& s, uint64_t seed, const std::filesystem::p
     auto add = [&](const std::string& name, int64_t rows, int64_t cols, bool isNorm) {
         std::vector<uint64_t> ne = rows == 1 ? std::vector<uint64_t>{uint64_t(cols)}
                                              : std::vector<uint64_t>{uint64_t(cols), uint64_t(rows)};
-        w.addTensor(name, ne, kGgmlF32, [=](std::span<std::byte> dst) {
+        w.addTensor(name, ne, kGgmlTypeF32, [=](std::span<std::byte> dst) {
             const auto v = synthTensor(seed, name, rows, cols, isNorm);
             std::memcpy(dst.data(), v.data(), dst.size());
         });

@@ -48,8 +48,10 @@ namespace {
 // Measured crossover: M = 48, N = 4096, K = 768 runs at ~100 GFLOP/s either way.
 constexpr int64_t kSmallMaxM = 48;
 // Products under this many flops run on the calling thread: a TBB fork/join costs a few
-// microseconds, which is the whole runtime of such a product.
+// microseconds, which is the whole runtime of such a product. The small-M path is bound by
+// reading B (~25 GFLOP/s from L3 on one core), so it profits from a second thread much sooner.
 constexpr double kParallelMinFlops = 4e6;
+constexpr double kSmallParallelMinFlops = 5e5;
 // Packed B is produced in chunks of at most this many floats (1 MB), so a chunk is reused by
 // all rows of A while it sits in L2 and the scratch buffer stays small even for N = 32000.
 // (4 MB chunks measured ~15% slower at K = 2048 and N = 32000.)
@@ -140,17 +142,17 @@ void gemmNT(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const 
         return;
     }
     const double flops = 2.0 * double(M) * double(N) * double(K);
-    const bool parallel = flops >= kParallelMinFlops;
 
     if (M < kSmallMaxM) {
-        // Columns per piece so a piece is worth at least ~1 Mflop.
-        const int64_t grain = std::max<int64_t>(16, int64_t(1e6 / (2.0 * double(M * K))));
-        forRange(N, grain, parallel, [&](int64_t j0, int64_t j1) {
+        // Columns per piece so a piece is worth at least ~0.25 Mflop.
+        const int64_t grain = std::max<int64_t>(16, int64_t(2.5e5 / (2.0 * double(M * K))));
+        forRange(N, grain, flops >= kSmallParallelMinFlops, [&](int64_t j0, int64_t j1) {
             HWY_DYNAMIC_DISPATCH(GemmSmall)(M, j0, j1, K, A, lda, B, ldb, C, ldc, accumulate);
         });
         return;
     }
 
+    const bool parallel = flops >= kParallelMinFlops;
     int64_t mr = 0, nr = 0;
     HWY_DYNAMIC_DISPATCH(GemmGeometry)(&mr, &nr);
     const int64_t panels = (N + nr - 1) / nr;

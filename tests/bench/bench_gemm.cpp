@@ -4,9 +4,11 @@
 //
 //   bench_gemm              full table
 //   bench_gemm M N K [reps] one shape, 1 and 2 threads (for tuning)
+//   --avx2 (first argument) restricts the kernels to the AVX2 target, as on a CPU without AVX-512
 
 #include "kernels/kernels.h"
 
+#include <hwy/targets.h>
 #include <tbb/global_control.h>
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string_view>
 #include <thread>
 #include <time.h>
 #include <vector>
@@ -68,8 +71,10 @@ __attribute__((target("avx2,fma"))) void fmaLoopAvx2(long iters) {
 }
 
 // GFLOP/s of the FMA loop on `threads` threads at once.
+bool gOnlyAvx2 = false; // --avx2: measure the AVX2 peak too
+
 double fmaPeak(int threads) {
-    const bool avx512 = __builtin_cpu_supports("avx512f");
+    const bool avx512 = __builtin_cpu_supports("avx512f") && !gOnlyAvx2;
     if (!avx512 && !__builtin_cpu_supports("fma")) return 0;
     const long iters = avx512 ? kPeakIters : 2 * kPeakIters;
     double best = 0;
@@ -152,6 +157,13 @@ int repsFor(long M, long N, long K) {
 } // namespace
 
 int main(int argc, char** argv) {
+    if (argc >= 2 && std::string_view(argv[1]) == "--avx2") {
+        gOnlyAvx2 = true;
+        hwy::SetSupportedTargetsForTest(HWY_AVX2);
+        hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+        --argc;
+        ++argv;
+    }
     std::printf("SIMD target: %s, hardware threads: %u\n", qs::kernels::simdTargetName(),
                 std::thread::hardware_concurrency());
 

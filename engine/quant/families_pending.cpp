@@ -4,7 +4,4 @@
 
 namespace qs::quant_detail {
 void appendGgmlFormats(FormatList&) {}
-void appendIntegerFormats(FormatList&) {}
-void appendMinifloatFormats(FormatList&) {}
-void appendLowBitFormats(FormatList&) {}
 } // namespace qs::quant_detail

@@ -1,0 +1,106 @@
+// Per-target integer quantize-dequantize kernels. Not a header of its own: int_simd.cpp names
+// this file as HWY_TARGET_INCLUDE, and hwy/foreach_target.h compiles it once per enabled Highway
+// target, each copy in namespace qs::quant_detail::N_<TARGET>.
+//
+// Each kernel mirrors its scalar twin in int_formats.cpp operation for operation (Mul, Round to
+// nearest even, Add, Min/Max, Sub, Mul; scale parameters computed by the same scalar function),
+// so results agree bit for bit on every target. Tails shorter than a vector run the scalar
+// twin's exact expressions.
+
+#include "quant/int_formats.h"
+
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+HWY_BEFORE_NAMESPACE();
+namespace qs::quant_detail::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using D = hn::ScalableTag<float>;
+
+const char* IntTargetName() {
+    return hwy::TargetName(HWY_TARGET);
+}
+
+// min and max of x[0, n); false when any element is NaN or Inf. v - v is 0 for every finite v
+// and NaN otherwise, and a sum keeps the NaN where Min/Max (x86 semantics) might drop it.
+HWY_INLINE bool MinMaxInline(const float* HWY_RESTRICT x, int64_t n, float* mn, float* mx) {
+    const D d;
+    const int64_t L = int64_t(hn::Lanes(d));
+    int64_t i = 0;
+    float lo = 0, hi = 0;
+    bool any = false;
+    if (n >= L) {
+        auto vmin = hn::LoadU(d, x), vmax = vmin;
+        auto bad = hn::Sub(vmin, vmin);
+        for (i = L; i + L <= n; i += L) {
+            const auto v = hn::LoadU(d, x + i);
+            vmin = hn::Min(vmin, v);
+            vmax = hn::Max(vmax, v);
+            bad = hn::Add(bad, hn::Sub(v, v));
+        }
+        if (!hn::AllTrue(d, hn::Eq(bad, hn::Zero(d)))) return false;
+        lo = hn::GetLane(hn::MinOfLanes(d, vmin));
+        hi = hn::GetLane(hn::MaxOfLanes(d, vmax));
+        any = true;
+    }
+    for (; i < n; ++i) {
+        const float v = x[i];
+        if (!std::isfinite(v)) return false;
+        lo = any ? std::min(lo, v) : v;
+        hi = any ? std::max(hi, v) : v;
+        any = true;
+    }
+    *mn = lo;
+    *mx = hi;
+    return true;
+}
+
+HWY_INLINE void ApplyInline(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, int64_t n,
+                            const IntParams& p) {
+    const D d;
+    const int64_t L = int64_t(hn::Lanes(d));
+    const auto vinv = hn::Set(d, p.inv), vzero = hn::Set(d, p.zero), vlo = hn::Set(d, p.lo),
+               vhi = hn::Set(d, p.hi), vscale = hn::Set(d, p.scale);
+    int64_t i = 0;
+    for (; i + L <= n; i += L) {
+        auto q = hn::Round(hn::Mul(hn::LoadU(d, x + i), vinv));
+        q = hn::Min(hn::Max(hn::Add(q, vzero), vlo), vhi);
+        hn::StoreU(hn::Mul(hn::Sub(q, vzero), vscale), d, y + i);
+    }
+    for (; i < n; ++i) {
+        float q = std::nearbyint(x[i] * p.inv);
+        q = std::min(std::max(q + p.zero, p.lo), p.hi);
+        y[i] = (q - p.zero) * p.scale;
+    }
+}
+
+bool IntMinMax(const float* x, int64_t n, float* mn, float* mx) {
+    return MinMaxInline(x, n, mn, mx);
+}
+
+void IntApply(const float* x, float* y, int64_t n, const IntParams* p) {
+    ApplyInline(x, y, n, *p);
+}
+
+// `group` divides `cols`. y may equal x: each group is read completely before it is written.
+int64_t IntGroupQdq(const float* src, float* dst, int64_t rows, int64_t cols, int64_t group,
+                    int32_t bits, int32_t asym) {
+    for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t c = 0; c < cols; c += group) {
+            const int64_t at = r * cols + c;
+            float mn, mx;
+            if (!MinMaxInline(src + at, group, &mn, &mx)) return at;
+            const IntParams p =
+                asym ? intParamsAsym(bits, mn, mx) : intParamsSym(bits, std::max(-mn, mx));
+            ApplyInline(src + at, dst + at, group, p);
+        }
+    }
+    return -1;
+}
+
+} // namespace qs::quant_detail::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();

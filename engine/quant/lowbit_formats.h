@@ -1,0 +1,27 @@
+#pragma once
+// Below-2-bit and logarithmic weight formats, registered by appendLowBitFormats:
+//
+//   ternary_t  BitNet b1.58: gamma = mean|w| over the tensor, q = clamp(round(w / gamma), -1, 1),
+//              w' = q * gamma. fp32 gamma per tensor (negligible storage).
+//   ternary_c  the same with gamma per row (output channel), stored as fp16.
+//              Trits are counted as stored, 5 per byte (3^5 = 243 <= 256): 1.6 bits per weight
+//              rather than the entropy bound log2(3) = 1.585, plus 16 / cols for ternary_c.
+//   binary_c   w' = sign(w) * mean|w| per row (the least-squares scale for a sign pattern);
+//              sign(0) = +1 since one bit has no zero. 1 + 16 / cols bits per weight.
+//   log4, log3 sign + (k - 1)-bit exponent code: w' in {0} U {+-s * 2^-e, e = 0 .. 2^(k-1) - 2},
+//              s = amax of the row (fp16). One exponent code means zero (its sign bit is wasted,
+//              which keeps decoding a plain table lookup). Nearest level in linear distance;
+//              a magnitude exactly halfway between two levels goes to the smaller one.
+//              k + 16 / cols bits per weight.
+//
+// Every row is checked for NaN/Inf before it is written; such input throws qs::Error naming
+// the tensor, row and column. A row (or tensor) of zeros stays zero.
+
+#include "quant/quant_format.h"
+
+namespace qs {
+
+// Nearest log level magnitude of t = |w| / s for an exponent range 0..emaxCode (0 included).
+float logLevel(float t, int emaxCode);
+
+} // namespace qs

@@ -3,5 +3,4 @@
 #include "quant/format_families.h"
 
 namespace qs::quant_detail {
-void appendGgmlFormats(FormatList&) {}
 } // namespace qs::quant_detail

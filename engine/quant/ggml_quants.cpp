@@ -103,7 +103,8 @@ inline int nearestInt(float f) {
 
 // The legacy types cast x*id + offset to an 8-bit integer, which truncates. ggml leaves values
 // outside the cast's range undefined (they only occur for NaN, or a scale so small that 1/d
-// overflows to Inf); here they are pinned (NaN -> 0, large -> hi), identically in the SIMD twin.
+// overflows to Inf); here they are pinned (NaN -> 0, large -> hi). The SIMD kernels hand exactly
+// those blocks (1/d not finite) to this code, so both paths agree on them too.
 inline int truncClamp(float p, float hi) {
     return p >= 0.0f ? int(std::min(p, hi)) : 0;
 }

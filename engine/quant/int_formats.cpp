@@ -63,11 +63,7 @@ float roundScaleToFp16(float s) {
 }
 
 float roundScaleUpToFp16(float s) {
-    constexpr float kFp16Max = 65504.0f;
-    if (!(s < kFp16Max)) return kFp16Max;
-    uint16_t h = floatToFp16(s);
-    if (fp16ToFloat(h) < s) ++h; // positive: the next code is the next larger value
-    return fp16ToFloat(h);
+    return roundScaleUpToFp16Inline(s);
 }
 
 void forEachRowBlock(int64_t rows, int64_t cols, void (*body)(void*, int64_t, int64_t),
@@ -88,13 +84,7 @@ void forEachRowBlock(int64_t rows, int64_t cols, void (*body)(void*, int64_t, in
 // ---- Integer parameters ----------------------------------------------------------------------
 
 IntParams intParamsSym(int bits, float amax) {
-    const float qmax = float((1 << (bits - 1)) - 1);
-    IntParams p;
-    p.scale = amax > 0 ? roundScaleUpToFp16(amax / qmax) : 0.0f;
-    p.inv = p.scale > 0 ? 1.0f / p.scale : 0.0f;
-    p.lo = -qmax;
-    p.hi = qmax;
-    return p;
+    return intParamsSymInline(bits, amax);
 }
 
 IntParams intParamsAsym(int bits, float minv, float maxv) {

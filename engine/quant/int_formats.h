@@ -46,6 +46,7 @@
 //   auto f = qs::parseIntegerFormat("int5_g64_asym_clip");  // nullptr if the name is not valid
 //   f->quantizeDequantize(w, out, rows, cols, {.tensorName = "blk.3.ffn_up.weight"});
 
+#include "core/dtype.h"
 #include "quant/quant_format.h"
 
 #include <cstdint>
@@ -133,6 +134,26 @@ const char* intSimdTargetName();
 // Inf) and y = dequantize(quantize(x)) with given parameters.
 bool intMinMaxSimd(const float* x, int64_t n, float* mn, float* mx);
 void intApplySimd(const float* x, float* y, int64_t n, const IntParams& p);
+
+// Inline twins of roundScaleUpToFp16 and intParamsSym, so the SIMD kernels inline the per-group
+// scale computation (it runs once per 32 weights, a call would cost ~10% of the group).
+inline float roundScaleUpToFp16Inline(float s) {
+    constexpr float kFp16Max = 65504.0f;
+    if (!(s < kFp16Max)) return kFp16Max;
+    uint16_t h = floatToFp16(s);
+    if (fp16ToFloat(h) < s) ++h; // positive: the next code is the next larger value
+    return fp16ToFloat(h);
+}
+
+inline IntParams intParamsSymInline(int bits, float amax) {
+    const float qmax = float((1 << (bits - 1)) - 1);
+    IntParams p;
+    p.scale = amax > 0 ? roundScaleUpToFp16Inline(amax / qmax) : 0.0f;
+    p.inv = p.scale > 0 ? 1.0f / p.scale : 0.0f;
+    p.lo = -qmax;
+    p.hi = qmax;
+    return p;
+}
 
 } // namespace quant_detail
 } // namespace qs

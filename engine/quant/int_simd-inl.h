@@ -95,7 +95,7 @@ int64_t IntGroupQdq(const float* src, float* dst, int64_t rows, int64_t cols, in
             float mn, mx;
             if (!MinMaxInline(src + at, group, &mn, &mx)) return at;
             const IntParams p =
-                asym ? intParamsAsym(bits, mn, mx) : intParamsSym(bits, std::max(-mn, mx));
+                asym ? intParamsAsym(bits, mn, mx) : intParamsSymInline(bits, std::max(-mn, mx));
             ApplyInline(src + at, dst + at, group, p);
         }
     }

@@ -1,6 +1,10 @@
 #include "quant/format_families.h"
 
 #include "core/error.h"
+#include "quant/int_formats.h"
+
+#include <map>
+#include <mutex>
 
 #include <algorithm>
 #include <cctype>
@@ -41,6 +45,13 @@ const QuantFormat* findQuantFormat(std::string_view name) {
     const std::string key = lower(name);
     for (const QuantFormat* f : registry().view)
         if (f->name() == key) return f;
+    // Integer formats form a large family ("int5_g64_asym_clip"); the valid names that are not
+    // pre-registered are built on first use and kept for the life of the process.
+    static std::mutex mutex;
+    static std::map<std::string, std::unique_ptr<QuantFormat>> parsed;
+    std::lock_guard lock(mutex);
+    if (auto it = parsed.find(key); it != parsed.end()) return it->second.get();
+    if (auto f = parseIntegerFormat(key)) return (parsed[key] = std::move(f)).get();
     return nullptr;
 }
 

@@ -49,6 +49,8 @@ public:
     // May be null when no tokenizer was found beside the model; see loadModel's options.
     std::shared_ptr<const Tokenizer> tokenizer() const { return m_tokenizer; }
     void setTokenizer(std::shared_ptr<const Tokenizer> t) { m_tokenizer = std::move(t); }
+    // Bytes of fp32 weights converted or copied on load; 0 when every tensor is used in place.
+    uint64_t ownedBytes() const;
 
     // --- used by loaders ---
     explicit Model(ModelDesc desc) : m_desc(std::move(desc)) {}
@@ -71,7 +73,11 @@ private:
 
 struct LoadOptions {
     std::filesystem::path tokenizerPath; // empty: look beside the model / use the embedded vocab
-    bool requireTokenizer = false;        // throw if none can be found
+    // Throw if no tokenizer can be found. Without it, a tokenizer found automatically (beside
+    // the model or embedded) that fails to load is skipped and the reason is kept in
+    // desc().metadata["tokenizer.error"]. A tokenizer that does not fit the model's vocabulary
+    // is always an error.
+    bool requireTokenizer = false;
 };
 
 // Detects the format (GGUF magic, a folder or config.json => Hugging Face, else llama2.c) and

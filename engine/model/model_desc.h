@@ -81,6 +81,11 @@ struct ModelDesc {
 // Canonical tensor name for a role ("blk.<b>.attn_q.weight", "token_embd.weight", ...).
 std::string canonicalTensorName(TensorRole role, int block);
 
+// Checks only the hyperparameters: positive, consistent (heads divide dim, kv heads divide
+// heads) and plausible (no 10^9 layers from a corrupt header). Throws FileError(path, ...).
+// Loaders call it before sizing anything from the header.
+void validateHParams(const ModelDesc& desc);
+
 // Checks the hyperparameters and that every tensor the Llama forward pass needs is present
 // with the expected shape. Throws FileError(path, ...) naming the first problem.
 void validateModelDesc(const ModelDesc& desc);

@@ -152,7 +152,11 @@ void attachTokenizer(LoaderResult& r, const LoadOptions& opts, const fs::path& m
             if (opts.requireTokenizer) throw;
             errors += std::string(errors.empty() ? "" : "; ") + e.what();
         }
-        if (tok) return accept(std::move(tok), modelPath);
+        if (tok) {
+            if (std::string note = embeddedVocabNote(*r.vocab); !note.empty())
+                model.mutableDesc().metadata["tokenizer.note"] = note;
+            return accept(std::move(tok), modelPath);
+        }
     }
     for (const fs::path& candidate : r.tokenizerCandidates) {
         std::error_code ec;

@@ -224,6 +224,8 @@ private slots:
 
     void llama2cUntiedAndVersion1();
     void hfShardedFolderLoads();
+    void syntheticArchitectures_data();
+    void syntheticArchitectures();
 
     void ggufRoundTripKeepsEveryKvAndTensor();
     void ggufKnownBytesDequantize();
@@ -447,6 +449,144 @@ void TestModelLoaders::hfShardedFolderLoads() {
         QVERIFY2(QString(e.what()).contains("model.safetensors.index.json"), e.what());
         QVERIFY2(QString(e.what()).contains("no such tensor"), e.what());
     }
+}
+
+void TestModelLoaders::syntheticArchitectures_data() {
+    QTest::addColumn<QString>("container");
+    QTest::addColumn<QString>("arch");
+    QTest::newRow("gguf qwen2") << "gguf"
+                                << "qwen2";
+    QTest::newRow("gguf mistral") << "gguf"
+                                  << "mistral";
+    QTest::newRow("hf Qwen2ForCausalLM") << "hf"
+                                         << "Qwen2ForCausalLM";
+    QTest::newRow("hf MistralForCausalLM") << "hf"
+                                           << "MistralForCausalLM";
+}
+
+// Tiny random models of the other supported architectures: q/k/v biases land in the block
+// weights, RoPE style and head tying follow the format's convention.
+void TestModelLoaders::syntheticArchitectures() {
+    QFETCH(QString, container);
+    QFETCH(QString, arch);
+    const bool qwen = arch.startsWith("qwen", Qt::CaseInsensitive);
+    const int dim = 64, ffn = 96, layers = 2, heads = 4, kvHeads = 2, vocab = 100, kv = 32;
+    QTemporaryDir dir;
+    uint32_t seed = 1;
+    auto values = [&](int64_t n) {
+        std::vector<float> v(static_cast<size_t>(n));
+        for (float& x : v)
+            x = float((seed = seed * 1664525u + 1013904223u) >> 8) / 16777216.0f - 0.5f;
+        return v;
+    };
+    struct T {
+        std::string gguf, hf;
+        int64_t rows, cols;
+    };
+    std::vector<T> ts = {{"token_embd.weight", "model.embed_tokens.weight", vocab, dim},
+                         {"output_norm.weight", "model.norm.weight", 1, dim}};
+    for (int b = 0; b < layers; ++b) {
+        const std::string g = "blk." + std::to_string(b) + ".",
+                          h = "model.layers." + std::to_string(b) + ".";
+        ts.push_back({g + "attn_norm.weight", h + "input_layernorm.weight", 1, dim});
+        ts.push_back({g + "attn_q.weight", h + "self_attn.q_proj.weight", dim, dim});
+        ts.push_back({g + "attn_k.weight", h + "self_attn.k_proj.weight", kv, dim});
+        ts.push_back({g + "attn_v.weight", h + "self_attn.v_proj.weight", kv, dim});
+        ts.push_back({g + "attn_output.weight", h + "self_attn.o_proj.weight", dim, dim});
+        if (qwen) {
+            ts.push_back({g + "attn_q.bias", h + "self_attn.q_proj.bias", 1, dim});
+            ts.push_back({g + "attn_k.bias", h + "self_attn.k_proj.bias", 1, kv});
+            ts.push_back({g + "attn_v.bias", h + "self_attn.v_proj.bias", 1, kv});
+        }
+        ts.push_back({g + "ffn_norm.weight", h + "post_attention_layernorm.weight", 1, dim});
+        ts.push_back({g + "ffn_gate.weight", h + "mlp.gate_proj.weight", ffn, dim});
+        ts.push_back({g + "ffn_up.weight", h + "mlp.up_proj.weight", ffn, dim});
+        ts.push_back({g + "ffn_down.weight", h + "mlp.down_proj.weight", dim, ffn});
+    }
+    std::vector<std::vector<float>> data;
+    uint64_t params = 0;
+    for (const T& t : ts) {
+        data.push_back(values(t.rows * t.cols));
+        params += uint64_t(t.rows * t.cols);
+    }
+
+    QString path;
+    if (container == "gguf") {
+        GgufWriter w;
+        const std::string a = arch.toStdString();
+        w.setKv("general.architecture", GgufValue::string(a));
+        w.setKv(a + ".embedding_length", GgufValue::uint32(dim));
+        w.setKv(a + ".feed_forward_length", GgufValue::uint32(ffn));
+        w.setKv(a + ".block_count", GgufValue::uint32(layers));
+        w.setKv(a + ".attention.head_count", GgufValue::uint32(heads));
+        w.setKv(a + ".attention.head_count_kv", GgufValue::uint32(kvHeads));
+        w.setKv(a + ".context_length", GgufValue::uint64(4096));
+        w.setKv(a + ".rope.freq_base", GgufValue::float32(1e6f));
+        w.setKv(a + ".attention.layer_norm_rms_epsilon", GgufValue::float32(1e-6f));
+        for (size_t i = 0; i < ts.size(); ++i) {
+            std::vector<uint64_t> ne = {uint64_t(ts[i].cols)};
+            if (ts[i].rows > 1) ne.push_back(uint64_t(ts[i].rows));
+            w.addTensor(ts[i].gguf, ne, DType::F32, data[i]);
+        }
+        path = dir.filePath("synth.gguf");
+        w.write(path.toStdString());
+    } else {
+        path = dir.filePath("synth-hf");
+        QDir().mkpath(path);
+        QList<StTensor> st;
+        for (size_t i = 0; i < ts.size(); ++i) {
+            QJsonArray shape = ts[i].rows > 1 ? QJsonArray{qint64(ts[i].rows), qint64(ts[i].cols)}
+                                              : QJsonArray{qint64(ts[i].cols)};
+            st.push_back({QString::fromStdString(ts[i].hf), "F32", shape,
+                          QByteArray(reinterpret_cast<const char*>(data[i].data()),
+                                     qsizetype(data[i].size() * 4))});
+        }
+        writeSafetensors(path + "/model.safetensors", st);
+        const QJsonObject config{{"architectures", QJsonArray{arch}},
+                                 {"hidden_size", dim},
+                                 {"intermediate_size", ffn},
+                                 {"num_hidden_layers", layers},
+                                 {"num_attention_heads", heads},
+                                 {"num_key_value_heads", kvHeads},
+                                 {"vocab_size", vocab},
+                                 {"max_position_embeddings", 4096},
+                                 {"rms_norm_eps", 1e-6},
+                                 {"rope_theta", 1e6},
+                                 {"rope_scaling", QJsonValue::Null},
+                                 {"sliding_window", QJsonValue::Null},
+                                 {"tie_word_embeddings", true},
+                                 {"bos_token_id", 7},
+                                 {"eos_token_id", QJsonArray{8, 9}}};
+        writeAll(path + "/config.json", QJsonDocument(config).toJson());
+    }
+
+    auto m = loadModel(path.toStdString());
+    const HParams& hp = m->hp();
+    QCOMPARE(m->desc().arch, qwen ? Architecture::Qwen2 : Architecture::Mistral);
+    QCOMPARE(hp.qkvBias, qwen);
+    QCOMPARE(hp.rope, container == "hf" || qwen ? RopeStyle::RotateHalf : RopeStyle::Interleaved);
+    QVERIFY(hp.tiedOutput);
+    QCOMPARE(hp.vocabSize, vocab);
+    QCOMPARE(hp.nKvHeads, kvHeads);
+    QCOMPARE(hp.maxSeqLen, 4096);
+    QCOMPARE(hp.ropeTheta, 1e6f);
+    QCOMPARE(hp.normEps, 1e-6f);
+    if (container == "hf") {
+        QCOMPARE(hp.bosId, 7);
+        QCOMPARE(hp.eosId, 8);
+    }
+    QCOMPARE(m->desc().parameterCount(), params);
+    QVERIFY(!m->tokenizer());
+    for (size_t i = 0; i < ts.size(); ++i) {
+        const auto idx = m->desc().find(ts[i].gguf);
+        QVERIFY2(idx.has_value(), ts[i].gguf.c_str());
+        const TensorDesc& t = m->desc().tensors[*idx];
+        const WeightView* v = m->weights().find(t.role, t.block);
+        QVERIFY(v && v->data);
+        QCOMPARE(v->rows * v->cols, ts[i].rows * ts[i].cols);
+        QVERIFY2(std::memcmp(v->data, data[i].data(), data[i].size() * 4) == 0, ts[i].gguf.c_str());
+    }
+    QCOMPARE(bool(m->weights().blocks[1].bv), qwen);
 }
 
 void TestModelLoaders::ggufRoundTripKeepsEveryKvAndTensor() {

@@ -36,8 +36,9 @@ public:
         m_progress = fraction;
         if (!m_callback) return;
         auto now = std::chrono::steady_clock::now();
-        if (fraction < 1.0 && now - m_lastReport < m_minInterval) return;
+        if (fraction < 1.0 && m_reported && now - m_lastReport < m_minInterval) return;
         m_lastReport = now;
+        m_reported = true;
         m_callback(fraction, stage);
     }
 
@@ -57,6 +58,7 @@ private:
     ProgressCallback m_callback;
     std::chrono::milliseconds m_minInterval{50};
     std::chrono::steady_clock::time_point m_lastReport{};
+    bool m_reported = false; // the first report always goes through
     double m_progress = 0.0;
     std::atomic<bool> m_canceled{false};
 };

@@ -40,6 +40,8 @@ QuantConfig configFromArgs(const CliArgs& args, std::string& label) {
     if (args.has("embedding")) cfg.embeddingFormat = args.value("embedding");
     if (args.has("output")) cfg.outputFormat = args.value("output");
     if (args.has("act-quant")) cfg.activations = args.value("act-quant");
+    if (args.has("fallback")) cfg.fallbackFormat = args.value("fallback");
+    else if (!args.has("config")) cfg.fallbackFormat = "f16"; // llama.cpp's choice for misfit rows
     label += " (embedding " + cfg.embeddingFormat + ", output " + cfg.outputFormat + ", activations " +
              cfg.activations + ")";
     return cfg;
@@ -49,7 +51,13 @@ int runQuantizedEval(const CliArgs& args, const Model& model, std::shared_ptr<Mo
                      std::vector<int32_t> tokens, const PerplexityOptions& opt) {
     std::string label;
     const QuantConfig cfg = configFromArgs(args, label);
-    cfg.resolve(model.desc()); // reject a bad configuration before the reference pass
+    const ResolvedConfig resolved = cfg.resolve(model.desc()); // reject a bad config before the FP pass
+    if (!resolved.fallbacks().empty() && !args.flag("json")) {
+        std::string names;
+        for (const auto& n : resolved.fallbacks()) names += (names.empty() ? "" : ", ") + n;
+        std::fprintf(stderr, "note: %zu tensor(s) do not fit the chosen format and use %s: %s\n",
+                     resolved.fallbacks().size(), cfg.fallbackFormat.c_str(), names.c_str());
+    }
     EvalSetup setup;
     setup.windows = opt;
     setup.seed = uint64_t(args.intValue("seed", 0));
@@ -70,6 +78,7 @@ int runQuantizedEval(const CliArgs& args, const Model& model, std::shared_ptr<Mo
         j["protocol"] = std::string(protocolName(opt.protocol));
         j["config"] = cfg.toJson();
         j["reference_top_k"] = ev.memoryPlan().referenceTopK;
+        j["fallback_tensors"] = resolved.fallbacks();
         std::cout << j.dump(2) << '\n';
     } else {
         std::printf("model            %s\n", model.desc().path.c_str());
@@ -87,7 +96,7 @@ int runQuantizedEval(const CliArgs& args, const Model& model, std::shared_ptr<Mo
 int runEval(int argc, char** argv) {
     CliArgs args(argv, argc,
                  {"data", "ctx", "protocol", "max-tokens", "max-bytes", "threads", "tokenizer", "config",
-                  "uniform", "act-quant", "embedding", "output", "budget-mb", "seed", "save-config"},
+                  "uniform", "act-quant", "embedding", "output", "budget-mb", "seed", "save-config", "fallback"},
                  {"json", "quiet"});
     args.expectAtMostPositionals(1);
     const std::string dataPath = args.value("data");

@@ -26,7 +26,8 @@ constexpr Command kCommands[] = {
      "eval MODEL --data TEXT [--ctx N] [--protocol half|full] [--max-tokens N] [--max-bytes N]\n"
      "                [--threads N] [--tokenizer T] [--json] [--quiet]   perplexity with 95% CI\n"
      "                [--config CFG.json | --uniform FORMAT] [--embedding F] [--output F]\n"
-     "                [--act-quant none|int8_token|q8_0|q8_k|f16|ggml] [--budget-mb N] [--seed N]\n"
+     "                [--act-quant none|int8_token|q8_0|q8_k|f16|ggml] [--fallback F]\n"
+     "                [--budget-mb N] [--seed N]\n"
      "                [--save-config OUT.json]   quantized vs full precision: PPL, KLD, top-1, calibration"},
     {"formats", qs::cli::runFormats, "formats [--family F] [--json]   quantization formats with bits per weight"},
     {"generate", qs::cli::runGenerate,

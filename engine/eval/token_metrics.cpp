@@ -269,8 +269,14 @@ Metrics aggregateMetrics(const std::vector<TokenStats>& t) {
     }
     m.optimalTemperature = std::exp2(x);
     m.nllAtOptimalTemperature = f;
+    // Confidence at T*: linear in log2(T) between the two grid temperatures around it.
+    const double pos = std::clamp((x - std::log2(double(calibrationTemperatures()[0]))) / h, 0.0,
+                                  double(kTemperatureCount - 1));
+    const size_t g0 = std::min(size_t(pos), size_t(kTemperatureCount - 2));
+    const float frac = float(pos - double(g0));
     std::vector<float> confT(n);
-    for (size_t i = 0; i < n; ++i) confT[i] = t[i].confidenceAtT[size_t(g)];
+    for (size_t i = 0; i < n; ++i)
+        confT[i] = t[i].confidenceAtT[g0] + frac * (t[i].confidenceAtT[g0 + 1] - t[i].confidenceAtT[g0]);
     m.eceAtOptimalTemperature = computeCalibration(confT, correct, kCalibrationBins).ece;
     return m;
 }

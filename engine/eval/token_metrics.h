@@ -96,6 +96,8 @@ struct Metrics {
     double entropyMean = 0, entropyRefMean = 0;
     double accuracy = 0, accuracyRef = 0;
     Calibration calibration, calibrationRef;
+    // T* minimizing mean NLL: grid minimum refined by a parabola in log T; the ECE at T* uses
+    // each token's confidence interpolated between the neighbouring grid temperatures.
     double optimalTemperature = 1, nllAtOptimalTemperature = 0, eceAtOptimalTemperature = 0;
 };
 

@@ -102,8 +102,17 @@ ResolvedConfig QuantConfig::resolve(const ModelDesc& desc) const {
         }
         const QuantFormat& f = checkedFormat(name, "tensor " + t.name + " (" + origin + ")");
         const int64_t rows = t.shape.size() == 2 ? t.shape[0] : 1, cols = t.shape.back();
-        if (std::string why = f.checkShape(rows, cols); !why.empty())
-            throw Error("format " + f.name() + " does not fit tensor " + t.name + " (" + origin + "): " + why);
+        if (std::string why = f.checkShape(rows, cols); !why.empty()) {
+            if (!fallbackFormat.empty()) {
+                const QuantFormat& fb = checkedFormat(fallbackFormat, "fallback format");
+                if (fb.checkShape(rows, cols).empty()) {
+                    r.m_fallbacks.push_back(t.name);
+                    return &fb;
+                }
+            }
+            throw Error("format " + f.name() + " does not fit tensor " + t.name + " (" + origin + "): " + why +
+                        (fallbackFormat.empty() ? " (set a fallback format, e.g. f16, to keep such tensors)" : ""));
+        }
         return &f;
     };
 
@@ -232,6 +241,7 @@ nlohmann::json QuantConfig::toJson() const {
     j["embedding"] = embeddingFormat;
     j["output"] = outputFormat;
     j["activations"] = activations;
+    if (!fallbackFormat.empty()) j["fallback"] = fallbackFormat;
     j["rules"] = nlohmann::json::array();
     for (const auto& r : rules) j["rules"].push_back({{"match", r.pattern}, {"format", r.format}});
     j["tensors"] = overrides;
@@ -253,6 +263,7 @@ QuantConfig QuantConfig::fromJson(const nlohmann::json& j, const std::string& so
         c.embeddingFormat = j.value("embedding", c.embeddingFormat);
         c.outputFormat = j.value("output", c.outputFormat);
         c.activations = j.value("activations", c.activations);
+        c.fallbackFormat = j.value("fallback", c.fallbackFormat);
         if (j.contains("rules"))
             for (const auto& r : j.at("rules")) c.rules.push_back({r.at("match").get<std::string>(), r.at("format").get<std::string>()});
         if (j.contains("tensors")) c.overrides = j.at("tensors").get<std::map<std::string, std::string>>();
@@ -261,6 +272,7 @@ QuantConfig QuantConfig::fromJson(const nlohmann::json& j, const std::string& so
     }
     for (const std::string* f : {&c.defaultFormat, &c.embeddingFormat, &c.outputFormat})
         checkedFormat(*f, source);
+    if (!c.fallbackFormat.empty()) checkedFormat(c.fallbackFormat, source + ": fallback");
     for (const auto& r : c.rules) checkedFormat(r.format, source + ": rule '" + r.pattern + "'");
     for (const auto& [t, f] : c.overrides) checkedFormat(f, source + ": tensor " + t);
     if (c.activations != "ggml") {

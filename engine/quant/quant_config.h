@@ -42,6 +42,10 @@ public:
     // "none", "int8_token", "q8_0", "q8_k", "f16", or "ggml" (each layer uses the activation
     // type llama.cpp's CPU backend pairs with its weight type).
     std::string activations = "none";
+    // Used for a tensor whose shape the chosen format cannot represent (e.g. a row length of
+    // 172 with 32-element blocks); empty: such a tensor is an error. llama.cpp's quantizer keeps
+    // such tensors at f16.
+    std::string fallbackFormat;
 
     static QuantConfig uniform(const std::string& format);
     void setTensorFormat(const std::string& tensor, const std::string& format) { overrides[tensor] = format; }
@@ -71,6 +75,8 @@ public:
     const QuantFormat* format(size_t tensorIndex) const { return m_formats[tensorIndex]; }
     const QuantFormat* headFormat() const { return m_head; } // output head (tied or not)
     const std::string& activations() const { return m_activations; }
+    // Tensors that got the fallback format because their chosen one did not fit.
+    const std::vector<std::string>& fallbacks() const { return m_fallbacks; }
 
     // Weighted by parameter count over the linear weights of the blocks.
     double averageBitsPerWeight() const;
@@ -99,6 +105,7 @@ private:
     std::vector<const QuantFormat*> m_formats;
     const QuantFormat* m_head = nullptr;
     std::string m_activations = "none";
+    std::vector<std::string> m_fallbacks;
 };
 
 } // namespace qs

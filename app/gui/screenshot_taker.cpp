@@ -1,0 +1,44 @@
+#include "screenshot_taker.h"
+
+#include "workbench_session.h"
+
+#include <QCoreApplication>
+#include <QPixmap>
+#include <QTimer>
+#include <QWidget>
+
+#include <cstdio>
+
+ScreenshotTaker::ScreenshotTaker(QWidget* window, WorkbenchSession* session, const QString& path,
+                                 QObject* parent)
+    : QObject(parent), m_window(window), m_session(session), m_path(path) {
+    connect(session, &WorkbenchSession::errorOccurred, this, [this] { m_hadError = true; });
+}
+
+void ScreenshotTaker::arm(int timeoutMs) {
+    connect(m_session, &WorkbenchSession::busyChanged, this, [this](bool busy) {
+        if (!busy) shootSoon();
+    });
+    if (!m_session->isBusy()) shootSoon();
+    QTimer::singleShot(timeoutMs, this, [this] {
+        std::fprintf(stderr, "quantscope: nothing settled in time; no screenshot\n");
+        QCoreApplication::exit(2);
+    });
+}
+
+void ScreenshotTaker::shootSoon() {
+    if (m_scheduled) return;
+    m_scheduled = true;
+    // Let the panels lay out the final values before grabbing.
+    QTimer::singleShot(300, this, &ScreenshotTaker::shoot);
+}
+
+void ScreenshotTaker::shoot() {
+    if (!m_window->grab().save(m_path, "PNG")) {
+        std::fprintf(stderr, "quantscope: %s: cannot write the screenshot\n", qPrintable(m_path));
+        QCoreApplication::exit(2);
+        return;
+    }
+    std::printf("%s\n", qPrintable(m_path));
+    QCoreApplication::exit(m_hadError ? 1 : 0);
+}

@@ -1,0 +1,262 @@
+// The workbench window offscreen: stories260K loaded and evaluated, rendered to a PNG in the
+// build folder; drag and drop, the filter, errors in the message bar; and the real binary's
+// --screenshot mode.
+
+#include "formatting.h"
+#include "main_window.h"
+#include "message_bar.h"
+#include "model_structure_view.h"
+#include "perplexity_panel.h"
+#include "workbench_session.h"
+
+#include "memory_limit.h"
+#include "shared_data.h"
+
+#include <QAction>
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QProcess>
+#include <QProgressBar>
+#include <QSet>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+#include <QTreeView>
+#include <QUrl>
+
+namespace {
+
+const char* const kModel = "models/stories260K/model.bin";
+const char* const kText = "data/tinystories/valid.txt";
+constexpr int kTimeoutMs = 120000;
+
+QString shared(const char* relative) {
+    return QString::fromStdString(qs::test::sharedPath(relative));
+}
+
+int distinctColours(const QImage& image) {
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 2)
+        for (int x = 0; x < image.width(); x += 2) colours.insert(image.pixel(x, y));
+    return int(colours.size());
+}
+
+void dropUrls(QWidget* target, const QList<QUrl>& urls) {
+    QMimeData mime;
+    mime.setUrls(urls);
+    const QPoint pos = target->rect().center();
+    QDragEnterEvent enter(pos, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(target, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(pos), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(target, &drop);
+    QVERIFY(drop.isAccepted());
+}
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true); // QSettings go to a scratch location
+        QCoreApplication::setOrganizationName(QStringLiteral("QuantScopeTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
+        QS_REQUIRE_SHARED(kModel);
+        QS_REQUIRE_SHARED(kText);
+        qs::test::limitAddressSpace();
+    }
+
+    void screenshotShowsModelAndPerplexity() {
+        WorkbenchSession session;
+        MainWindow window(&session);
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QImage empty = window.grab().toImage();
+
+        session.setTextPath(shared(kText));
+        session.openModel(shared(kModel));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.perplexityPanel()->headline().isEmpty(), kTimeoutMs);
+        QTRY_VERIFY(!session.isBusy());
+        QCOMPARE(window.perplexityPanel()->headline(),
+                 displayLocale().toString(session.report().ppl, 'f', 4));
+        QVERIFY(window.windowTitle().contains(QStringLiteral("model.bin")));
+        QTreeView* tree = window.structureView()->treeView();
+        QCOMPARE(tree->model()->rowCount(), 6);
+        QVERIFY(tree->isExpanded(tree->model()->index(0, 0)));
+        QVERIFY(window.messageBar()->isHidden());
+
+        QTest::qWait(100); // let layouts settle before grabbing
+        const QImage shot = window.grab().toImage();
+        const QString png =
+            QDir(QStringLiteral(QS_TEST_OUTPUT_DIR)).filePath(QStringLiteral("main_window.png"));
+        QVERIFY(shot.save(png));
+        qInfo("screenshot: %s (%dx%d)", qPrintable(png), shot.width(), shot.height());
+        QVERIFY(shot.width() >= 1000 && shot.height() >= 600);
+        const int colours = distinctColours(shot);
+        QVERIFY2(colours > 40, qPrintable(QString::number(colours)));
+        QVERIFY(shot != empty);
+    }
+
+    void actionsFollowState() {
+        WorkbenchSession session;
+        MainWindow window(&session);
+        QAction* run = nullptr;
+        QAction* cancel = nullptr;
+        for (QAction* action : window.findChildren<QAction*>()) {
+            if (action->text() == QLatin1String("&Run Perplexity")) run = action;
+            if (action->text() == QLatin1String("&Cancel")) cancel = action;
+        }
+        QVERIFY(run && cancel);
+        QVERIFY(!run->isEnabled());
+        QVERIFY(!cancel->isEnabled());
+        session.openModel(shared(kModel));
+        QVERIFY(cancel->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(session.hasModel() && !session.isBusy(), kTimeoutMs);
+        QVERIFY(!run->isEnabled()); // no text yet
+        session.setAutoEvaluate(false);
+        session.setTextPath(shared(kText));
+        QVERIFY(run->isEnabled());
+    }
+
+    void dropOpensModelAndText() {
+        WorkbenchSession session;
+        MainWindow window(&session);
+        EvaluationSettings settings;
+        settings.maxTokens = 4096;
+        session.setEvaluationSettings(settings);
+        QSignalSpy modelChanged(&session, &WorkbenchSession::modelChanged);
+        dropUrls(&window,
+                 {QUrl::fromLocalFile(shared(kModel)), QUrl::fromLocalFile(shared(kText))});
+        QCOMPARE(session.textPath(), QFileInfo(shared(kText)).absoluteFilePath());
+        QTRY_VERIFY_WITH_TIMEOUT(window.perplexityPanel()->report().isValid(), kTimeoutMs);
+        QCOMPARE(modelChanged.count(), 1);
+        QCOMPARE(window.perplexityPanel()->report().windows, 4096 / 256);
+    }
+
+    void filterLineNarrowsTree() {
+        WorkbenchSession session;
+        MainWindow window(&session);
+        session.setAutoEvaluate(false);
+        session.openModel(shared(kModel));
+        QTRY_VERIFY_WITH_TIMEOUT(session.hasModel(), kTimeoutMs);
+        ModelStructureView* view = window.structureView();
+        QTest::keyClicks(view->filterEdit(), QStringLiteral("attn_q"));
+        QCOMPARE(view->proxyModel()->rowCount(), 5);
+        QVERIFY(view->treeView()->isExpanded(view->proxyModel()->index(4, 0)));
+        view->filterEdit()->clear();
+        QCOMPARE(view->proxyModel()->rowCount(), 6);
+    }
+
+    void progressAndCancelInStatusBar() {
+        WorkbenchSession session;
+        MainWindow window(&session);
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        session.setAutoEvaluate(false);
+        session.openModel(shared(kModel));
+        QTRY_VERIFY_WITH_TIMEOUT(session.hasModel() && !session.isBusy(), kTimeoutMs);
+        auto* bar = window.findChild<QProgressBar*>(QStringLiteral("jobProgressBar"));
+        auto* cancel = window.findChild<QToolButton*>(QStringLiteral("jobCancelButton"));
+        QVERIFY(bar && cancel);
+        QVERIFY(!bar->isVisible());
+
+        EvaluationSettings settings;
+        settings.maxTokens = 0; // the whole text: long enough to watch
+        session.setEvaluationSettings(settings);
+        session.setTextPath(shared(kText));
+        session.runPerplexity();
+        QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible() && bar->maximum() > 0 && bar->value() > 0,
+                                 kTimeoutMs);
+        if (!session.isBusy()) QSKIP("evaluation finished before it could be watched");
+        const QImage busy = window.grab().toImage();
+        QVERIFY(busy.save(QDir(QStringLiteral(QS_TEST_OUTPUT_DIR))
+                              .filePath(QStringLiteral("main_window_busy.png"))));
+        QSignalSpy canceled(&session, &WorkbenchSession::canceled);
+        QTest::mouseClick(cancel, Qt::LeftButton);
+        QCOMPARE(canceled.count(), 1);
+        QVERIFY(!session.isBusy());
+        QTRY_VERIFY(!bar->isVisible());
+        QVERIFY(!window.perplexityPanel()->report().isValid());
+        QVERIFY(window.messageBar()->isHidden()); // canceling is not an error
+    }
+
+    void brokenModelShowsMessageAndKeepsResults() {
+        WorkbenchSession session;
+        MainWindow window(&session);
+        EvaluationSettings settings;
+        settings.maxTokens = 4096;
+        session.setEvaluationSettings(settings);
+        session.setTextPath(shared(kText));
+        session.openModel(shared(kModel));
+        QTRY_VERIFY_WITH_TIMEOUT(window.perplexityPanel()->report().isValid(), kTimeoutMs);
+        const QString headline = window.perplexityPanel()->headline();
+
+        QTemporaryDir dir;
+        const QString broken = dir.filePath(QStringLiteral("broken.bin"));
+        QFile file(broken);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(300, '\x7f'));
+        file.close();
+        session.openModel(broken);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.messageBar()->isHidden(), kTimeoutMs);
+        QVERIFY2(window.messageBar()->text().contains(broken),
+                 qPrintable(window.messageBar()->text()));
+        QCOMPARE(window.perplexityPanel()->headline(), headline);
+        QCOMPARE(window.structureView()->treeView()->model()->rowCount(), 6);
+        QVERIFY(window.windowTitle().contains(QStringLiteral("model.bin")));
+    }
+
+    void binaryTakesScreenshot() {
+        QTemporaryDir dir;
+        const QString png = dir.filePath(QStringLiteral("shot.png"));
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.path()); // keep user settings untouched
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(QS_QUANTSCOPE_BINARY),
+                      {shared(kModel), QStringLiteral("--data"), shared(kText),
+                       QStringLiteral("--screenshot"), png});
+        QVERIFY(process.waitForFinished(kTimeoutMs));
+        QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0,
+                 process.readAllStandardError().constData());
+        const QImage image(png);
+        QVERIFY(!image.isNull());
+        QCOMPARE(image.size(), QSize(1280, 800));
+        QVERIFY(distinctColours(image) > 40);
+    }
+
+    void binaryReportsBrokenModel() {
+        QTemporaryDir dir;
+        const QString broken = dir.filePath(QStringLiteral("broken.gguf"));
+        QFile file(broken);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("GGUF and then nonsense");
+        file.close();
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.path());
+        process.setProcessEnvironment(env);
+        process.start(
+            QStringLiteral(QS_QUANTSCOPE_BINARY),
+            {broken, QStringLiteral("--screenshot"), dir.filePath(QStringLiteral("e.png"))});
+        QVERIFY(process.waitForFinished(kTimeoutMs));
+        QCOMPARE(process.exitCode(), 1);
+        QVERIFY(QFileInfo::exists(dir.filePath(QStringLiteral("e.png"))));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

@@ -13,8 +13,11 @@ namespace qs {
 
 namespace {
 
-// Rows of logits computed at a time: bounds the head's memory to kHeadChunk x vocab floats.
-constexpr int64_t kHeadChunk = 64;
+// Logits computed at a time: at most kHeadLogitsBudget floats (8 MiB), at least 64 rows. The
+// GEMM packs the whole output matrix once per call, so fewer, larger chunks amortize that
+// packing (it costs as much as computing 64 rows against a 32000-token vocabulary).
+constexpr int64_t kHeadLogitsBudget = int64_t(2) << 20;
+constexpr int64_t kHeadMinChunk = 64;
 // Query rows per attention step: a causal row block only needs keys up to its last row.
 constexpr int64_t kAttnRowBlock = 64;
 
@@ -189,8 +192,9 @@ void LlamaForward::block(int b, float* x, int64_t T, ForwardScratch& s,
 void LlamaForward::head(const float* x, int64_t rowBegin, int64_t rowEnd, ForwardScratch& s,
                         const LogitsSink& sink) const {
     const int64_t dim = m_hp.dim, vocab = m_w.output.rows;
-    grow(s.xn, kHeadChunk * dim);
-    grow(s.logits, kHeadChunk * vocab);
+    const int64_t kHeadChunk = std::max(kHeadMinChunk, kHeadLogitsBudget / std::max<int64_t>(1, vocab));
+    grow(s.xn, std::min(kHeadChunk, rowEnd - rowBegin) * dim);
+    grow(s.logits, std::min(kHeadChunk, rowEnd - rowBegin) * vocab);
     for (int64_t r0 = rowBegin; r0 < rowEnd; r0 += kHeadChunk) {
         const int64_t n = std::min(kHeadChunk, rowEnd - r0);
         for (int64_t r = 0; r < n; ++r)

@@ -7,28 +7,45 @@ namespace qs {
 namespace {
 constexpr int kQ8_0Block = 32;
 constexpr int kQ8_0BlockBytes = 2 + 32; // fp16 scale + 32 int8
+
+struct BlockType {
+    std::string_view name;
+    int elements, bytes;
+};
+
+// Same layouts as ggml_quants.h (which tests check against), duplicated here because core sits
+// below the codecs.
+BlockType blockType(DType t) {
+    switch (t) {
+    case DType::F32: return {"F32", 1, 4};
+    case DType::F16: return {"F16", 1, 2};
+    case DType::BF16: return {"BF16", 1, 2};
+    case DType::Q8_0: return {"Q8_0", kQ8_0Block, kQ8_0BlockBytes};
+    case DType::Q4_0: return {"Q4_0", 32, 18};
+    case DType::Q4_1: return {"Q4_1", 32, 20};
+    case DType::Q5_0: return {"Q5_0", 32, 22};
+    case DType::Q5_1: return {"Q5_1", 32, 24};
+    case DType::Q2_K: return {"Q2_K", 256, 84};
+    case DType::Q3_K: return {"Q3_K", 256, 110};
+    case DType::Q4_K: return {"Q4_K", 256, 144};
+    case DType::Q5_K: return {"Q5_K", 256, 176};
+    case DType::Q6_K: return {"Q6_K", 256, 210};
+    }
+    return {"?", 1, 0};
+}
 } // namespace
 
-std::string_view dtypeName(DType t) {
-    switch (t) {
-    case DType::F32: return "F32";
-    case DType::F16: return "F16";
-    case DType::BF16: return "BF16";
-    case DType::Q8_0: return "Q8_0";
-    }
-    return "?";
-}
+std::string_view dtypeName(DType t) { return blockType(t).name; }
 
-int dtypeBlockSize(DType t) { return t == DType::Q8_0 ? kQ8_0Block : 1; }
+int dtypeBlockSize(DType t) { return blockType(t).elements; }
 
 uint64_t dtypeBytes(DType t, uint64_t count) {
-    switch (t) {
-    case DType::F32: return count * 4;
-    case DType::F16:
-    case DType::BF16: return count * 2;
-    case DType::Q8_0: return count / kQ8_0Block * kQ8_0BlockBytes;
-    }
-    return 0;
+    const BlockType b = blockType(t);
+    return count / uint64_t(b.elements) * uint64_t(b.bytes);
+}
+
+bool dtypeNeedsGgmlCodec(DType t) {
+    return t != DType::F32 && t != DType::F16 && t != DType::BF16 && t != DType::Q8_0;
 }
 
 void dequantizeRow(DType t, const void* src, float* dst, uint64_t count) {
@@ -60,6 +77,9 @@ void dequantizeRow(DType t, const void* src, float* dst, uint64_t count) {
                 dst[b * kQ8_0Block + i] = d * static_cast<float>(static_cast<int8_t>(blk[2 + i]));
         }
         return;
+    default:
+        throw Error("dequantizeRow: " + std::string(dtypeName(t)) +
+                    " needs the ggml codecs (ggmlDequantizeRows)");
     }
 }
 

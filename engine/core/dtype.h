@@ -1,5 +1,8 @@
 #pragma once
 // Storage types of tensors in model files, and scalar conversions to fp32.
+// F32, F16, BF16 and Q8_0 decode here (dequantizeRow); the other llama.cpp block types (Q4_0 ..
+// Q6_K) are only named and sized here: their codecs live in qs_ggml (ggml/ggml_quants.h), above
+// core, and Model::bindTensor uses them.
 
 #include <bit>
 #include <cstdint>
@@ -8,7 +11,8 @@
 
 namespace qs {
 
-enum class DType : uint8_t { F32, F16, BF16, Q8_0 };
+// Values are stable (appended only); ggml block types share ggml's names.
+enum class DType : uint8_t { F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K };
 
 std::string_view dtypeName(DType t);
 
@@ -72,7 +76,11 @@ inline uint16_t floatToBf16(float f) {
     return static_cast<uint16_t>(x >> 16);
 }
 
-// Converts `count` elements of type t at src to fp32 (src need not be aligned).
+// True for the types dequantizeRow cannot decode (Q4_0 .. Q6_K: use ggmlDequantizeRows).
+bool dtypeNeedsGgmlCodec(DType t);
+
+// Converts `count` elements of type t at src to fp32 (src need not be aligned). Throws Error for
+// the types dtypeNeedsGgmlCodec() names.
 void dequantizeRow(DType t, const void* src, float* dst, uint64_t count);
 
 } // namespace qs

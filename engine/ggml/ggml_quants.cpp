@@ -1,10 +1,10 @@
 // Reference codecs of the ggml block types, transcribed in semantics (not code) from ggml's
 // quantize_row_*_ref / dequantize_row_* in ggml-quants.c. Every float expression keeps ggml's
 // operand order so results match bit for bit; see ggml_fp_contract.h for why no FMA.
-#include "quant/ggml_fp_contract.h"
+#include "ggml/ggml_fp_contract.h"
 
-#include "quant/ggml_quants.h"
-#include "quant/ggml_quants_simd.h"
+#include "ggml/ggml_quants.h"
+#include "ggml/ggml_quants_simd.h"
 
 #include "core/dtype.h"
 #include "core/error.h"

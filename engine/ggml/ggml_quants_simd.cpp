@@ -5,7 +5,7 @@
 // operations in the same order: Mul then Add (never MulAdd: ggml rounds twice), division for the
 // scale, truncation where ggml casts to an integer, and the block scale rounded through fp16 with
 // round-to-nearest-even exactly as stored.
-#include "quant/ggml_fp_contract.h"
+#include "ggml/ggml_fp_contract.h"
 
 // SSSE3/SSE4 only matter on pre-2013 CPUs; AVX-512, AVX2 and the EMU128 baseline remain.
 #ifndef HWY_DISABLED_TARGETS
@@ -13,14 +13,14 @@
 #endif
 
 #undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "quant/ggml_quants_simd.cpp"
+#define HWY_TARGET_INCLUDE "ggml/ggml_quants_simd.cpp"
 #include <hwy/foreach_target.h> // IWYU pragma: keep
 
 #include <hwy/highway.h>
 
 #include "core/dtype.h"
-#include "quant/ggml_quants.h"
-#include "quant/ggml_quants_simd.h"
+#include "ggml/ggml_quants.h"
+#include "ggml/ggml_quants_simd.h"
 
 #include <bit>
 #include <cmath>

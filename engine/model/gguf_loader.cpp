@@ -1,5 +1,6 @@
 // Llama-family models from GGUF: llama, mistral and qwen2 architectures, tensors of type F32,
-// F16, BF16 or Q8_0, and the embedded vocabulary.
+// F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 or Q2_K..Q6_K (dequantized to fp32 on load with the
+// ggml codecs), and the embedded vocabulary.
 
 #include "core/error.h"
 #include "model/gguf_reader.h"
@@ -220,7 +221,8 @@ LoaderResult loadGguf(const fs::path& path) {
         if (!type)
             kv.fail("tensor '" + t.name + "' has type " + ggmlTypeName(t.typeId) +
                     " (ggml type id " + std::to_string(t.typeId) +
-                    "), which is not supported (F32, F16, BF16, Q8_0 are)");
+                    "), which is not supported (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                    "Q2_K..Q6_K are)");
         if (t.ne.size() > 2) kv.fail("tensor '" + t.name + "' has more than 2 dimensions");
         d.name = canonicalTensorName(d.role, d.block);
         d.fileName = t.name;

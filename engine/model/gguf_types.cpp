@@ -290,32 +290,34 @@ std::string ggmlTypeName(uint32_t id) {
     return t ? std::string(t->name) : std::string("unknown");
 }
 
+namespace {
+// Every DType is a ggml type; the table is the one place that pairs them.
+constexpr std::pair<DType, uint32_t> kDTypeGgml[] = {
+    {DType::F32, kGgmlTypeF32},
+    {DType::F16, kGgmlTypeF16},
+    {DType::BF16, kGgmlTypeBF16},
+    {DType::Q8_0, kGgmlTypeQ8_0},
+    {DType::Q4_0, 2},
+    {DType::Q4_1, 3},
+    {DType::Q5_0, 6},
+    {DType::Q5_1, 7},
+    {DType::Q2_K, 10},
+    {DType::Q3_K, 11},
+    {DType::Q4_K, 12},
+    {DType::Q5_K, 13},
+    {DType::Q6_K, 14},
+};
+} // namespace
+
 std::optional<DType> ggmlToDType(uint32_t id) {
-    switch (id) {
-    case kGgmlTypeF32:
-        return DType::F32;
-    case kGgmlTypeF16:
-        return DType::F16;
-    case kGgmlTypeQ8_0:
-        return DType::Q8_0;
-    case kGgmlTypeBF16:
-        return DType::BF16;
-    default:
-        return std::nullopt;
-    }
+    for (const auto& [t, g] : kDTypeGgml)
+        if (g == id) return t;
+    return std::nullopt;
 }
 
 uint32_t dtypeToGgml(DType t) {
-    switch (t) {
-    case DType::F32:
-        return kGgmlTypeF32;
-    case DType::F16:
-        return kGgmlTypeF16;
-    case DType::Q8_0:
-        return kGgmlTypeQ8_0;
-    case DType::BF16:
-        return kGgmlTypeBF16;
-    }
+    for (const auto& [d, g] : kDTypeGgml)
+        if (d == t) return g;
     return kGgmlTypeF32;
 }
 

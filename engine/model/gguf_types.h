@@ -98,7 +98,8 @@ struct GgmlTypeInfo {
 const GgmlTypeInfo* ggmlTypeInfo(uint32_t id);
 // "Q4_K" or "unknown" for an id that is not defined.
 std::string ggmlTypeName(uint32_t id);
-// The DType the engine can dequantize, if any (F32, F16, Q8_0, BF16).
+// The DType the engine can dequantize, if any (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1,
+// Q2_K .. Q6_K).
 std::optional<DType> ggmlToDType(uint32_t id);
 uint32_t dtypeToGgml(DType t);
 

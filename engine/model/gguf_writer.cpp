@@ -1,6 +1,7 @@
 #include "model/gguf_writer.h"
 
 #include "core/error.h"
+#include "ggml/ggml_quants.h"
 #include "model/gguf_reader.h"
 
 #include <algorithm>
@@ -130,6 +131,12 @@ std::vector<std::byte> encodeFloats(DType type, std::span<const float> values) {
     case DType::Q8_0:
         encodeQ8_0(values, out.data());
         break;
+    default: { // blocks are independent of rows, so one long row gives the same bytes
+        const auto q =
+            ggmlQuantizeRows(int(dtypeToGgml(type)), values.data(), 1, int64_t(values.size()));
+        std::memcpy(out.data(), q.data(), out.size());
+        break;
+    }
     }
     return out;
 }

@@ -42,7 +42,7 @@ public:
     // Same, with the bytes produced while writing.
     void addTensor(const std::string& name, std::vector<uint64_t> ne, uint32_t ggmlType,
                    Producer producer);
-    // Encodes fp32 values as F32, F16, BF16 or Q8_0 (round to nearest, ggml's Q8_0 scale).
+    // Encodes fp32 values in any DType (ggml's reference quantizers for the block types).
     void addTensor(const std::string& name, std::vector<uint64_t> ne, DType type,
                    std::span<const float> values);
 
@@ -66,8 +66,8 @@ private:
     std::vector<Tensor> m_tensors;
 };
 
-// Encodes fp32 values into the storage type (F32, F16, BF16 or Q8_0; Q8_0 needs a multiple
-// of 32 values). Shared with tests and the synthetic-model writer.
+// Encodes fp32 values into the storage type (block types need a multiple of the block size;
+// Q4_0 .. Q6_K use ggmlQuantizeRows). Shared with tests and the synthetic-model writer.
 std::vector<std::byte> encodeFloats(DType type, std::span<const float> values);
 
 } // namespace qs

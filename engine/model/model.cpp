@@ -1,6 +1,8 @@
 #include "model/model.h"
 
 #include "core/error.h"
+#include "ggml/ggml_quants.h"
+#include "model/gguf_types.h"
 #include "model/loaders.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab_tokenizers.h"
@@ -72,7 +74,14 @@ void Model::bindTensor(size_t index, const void* data, DType type) {
     }
     std::vector<float> buf(t.elementCount());
     try {
-        dequantizeRow(type, data, buf.data(), buf.size());
+        if (dtypeNeedsGgmlCodec(type)) {
+            const int64_t cols = t.shape.empty() ? 0 : t.shape.back();
+            const int64_t rows = cols > 0 ? int64_t(buf.size()) / cols : 0;
+            ggmlDequantizeRows(int(dtypeToGgml(type)), static_cast<const std::byte*>(data),
+                               buf.data(), rows, cols);
+        } else {
+            dequantizeRow(type, data, buf.data(), buf.size());
+        }
     } catch (const Error& e) {
         throw FileError(m_desc.path, "tensor " + t.fileName + ": " + e.what());
     }

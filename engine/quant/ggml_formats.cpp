@@ -1,7 +1,7 @@
 // llama.cpp block types as quantization formats: simulated with the exact ggml codecs
 // (ggml_quants.h), so what the forward pass sees is what llama.cpp would compute from a GGUF.
 #include "quant/format_families.h"
-#include "quant/ggml_quants.h"
+#include "ggml/ggml_quants.h"
 
 #include "core/error.h"
 

@@ -9,7 +9,7 @@
 //   bench_quant_ggml N          N x N matrix instead (N a multiple of 256)
 //   bench_quant_ggml N legacy   only the 32-element types (skips the slow K-quant searches)
 
-#include "quant/ggml_quants.h"
+#include "ggml/ggml_quants.h"
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>

@@ -3,7 +3,7 @@
 // layouts and accuracy ordering, the QuantFormat wrappers (bits, shapes, NaN/Inf rejection).
 #include "core/dtype.h"
 #include "core/error.h"
-#include "quant/ggml_quants.h"
+#include "ggml/ggml_quants.h"
 #include "quant/quant_format.h"
 
 // Highway before Qt (as in tst_kernels).

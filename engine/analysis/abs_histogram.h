@@ -14,6 +14,7 @@
 //   double median = h.quantile(0.5);
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace qs {
@@ -31,7 +32,7 @@ struct AbsHistogram {
     static double lowerEdge(int bin); // 0 for bin 0
     static double upperEdge(int bin); // +inf for the last bin
 
-    void add(float x) { ++counts[size_t(binOf(x))]; }
+    void add(float x) { ++counts[std::size_t(binOf(x))]; }
     void addAll(const float* x, int64_t n);
     void merge(const AbsHistogram& other);
     uint64_t total() const;

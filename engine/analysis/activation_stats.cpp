@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <tbb/concurrent_queue.h>
 #include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
@@ -321,8 +322,10 @@ ActivationStats collectActivationStats(const Model& model, std::span<const int32
     const HParams& hp = model.hp();
     if (opt.topK < 0) throw Error("topK must be >= 0");
 
-    int live =
-        opt.maxLiveWindows > 0 ? opt.maxLiveWindows : 2 * tbb::this_task_arena::max_concurrency();
+    const int threads = int(std::min<size_t>(
+        size_t(tbb::this_task_arena::max_concurrency()),
+        tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
+    int live = opt.maxLiveWindows > 0 ? opt.maxLiveWindows : 2 * std::max(threads, 1);
     if (opt.gram) {
         const uint64_t total = gramBytes(hp), perWindow = windowGramBytes(hp);
         if (total + perWindow > opt.gramBudgetBytes)

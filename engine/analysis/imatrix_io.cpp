@@ -138,10 +138,16 @@ ActivationStats readDat(const std::shared_ptr<const MappedFile>& file,
     if (opt.legacyChunkSize < 1) throw Error("legacyChunkSize must be >= 1");
     DatCursor in(*file);
     const int32_t n = in.read<int32_t>("the entry count");
-    // Each entry takes at least 16 bytes (three int32 fields, a 1-byte name is not enough alone).
-    if (n < 1 || uint64_t(n) > file->size() / 16)
+    if (n < 1)
         throw FileError(path,
                         "not a legacy imatrix file: implausible entry count " + std::to_string(n));
+    // Each entry takes at least 17 bytes: name length, a 1-byte name, ncall, nval, one value.
+    constexpr uint64_t kMinEntryBytes = 17;
+    if (uint64_t(n) * kMinEntryBytes > in.remaining())
+        throw FileError(path, "truncated (or not a legacy imatrix file): " + std::to_string(n) +
+                                  " entries need at least " +
+                                  std::to_string(uint64_t(n) * kMinEntryBytes) + " bytes, " +
+                                  std::to_string(in.remaining()) + " left");
     ActivationStats st;
     st.source = path.string();
     st.ctx = opt.legacyChunkSize;

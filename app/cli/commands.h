@@ -11,5 +11,6 @@ int runEval(int argc, char** argv);
 int runGenerate(int argc, char** argv);
 int runSynth(int argc, char** argv);
 int runFormats(int argc, char** argv);
+int runImatrix(int argc, char** argv);
 
 } // namespace qs::cli

@@ -30,6 +30,9 @@ constexpr Command kCommands[] = {
      "                [--budget-mb N] [--seed N]\n"
      "                [--save-config OUT.json]   quantized vs full precision: PPL, KLD, top-1, calibration"},
     {"formats", qs::cli::runFormats, "formats [--family F] [--json]   quantization formats with bits per weight"},
+    {"imatrix", qs::cli::runImatrix,
+     "imatrix export MODEL --data TEXT --out FILE.gguf|FILE.dat [--ctx N] [--max-tokens N] [--threads N]\n"
+     "                imatrix import FILE [--chunk-size N] [--json]   llama.cpp importance matrices"},
     {"generate", qs::cli::runGenerate,
      "generate MODEL [--prompt S] [-n N] [--temperature T] [--top-p P] [--seed S] [--json]"},
     {"synth", qs::cli::runSynth,

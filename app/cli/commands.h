@@ -11,6 +11,10 @@ int runEval(int argc, char** argv);
 int runGenerate(int argc, char** argv);
 int runSynth(int argc, char** argv);
 int runFormats(int argc, char** argv);
+int runAnalyze(int argc, char** argv);
+int runSweep(int argc, char** argv);
+int runExport(int argc, char** argv);
 int runImatrix(int argc, char** argv);
+int runCompare(int argc, char** argv);
 
 } // namespace qs::cli

@@ -23,7 +23,7 @@ double stdError(double sum, double sumSq, double n) {
 const std::array<float, kTemperatureCount>& calibrationTemperatures() {
     static const std::array<float, kTemperatureCount> t = [] {
         std::array<float, kTemperatureCount> a{};
-        for (int k = 0; k < kTemperatureCount; ++k) a[k] = float(std::exp2((k - kTemperatureCount / 2) / 3.0));
+        for (int k = 0; k < kTemperatureCount; ++k) a[k] = float(std::exp2((k + kTemperatureFirstStep) / 3.0));
         return a;
     }();
     return t;

@@ -17,8 +17,10 @@
 
 namespace qs {
 
-// Temperatures of the calibration grid: 2^(k/3) for k = -3..3 (0.5 .. 2.0).
-constexpr int kTemperatureCount = 7;
+// Temperatures of the calibration grid: 2^(k/3) for k = -3..6 (0.5 .. 4.0); heavily quantized
+// models are often best at T > 2.
+constexpr int kTemperatureCount = 10;
+constexpr int kTemperatureFirstStep = -3;
 const std::array<float, kTemperatureCount>& calibrationTemperatures();
 
 // What the full-precision pass keeps for one scored position.

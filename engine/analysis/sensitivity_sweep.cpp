@@ -118,10 +118,16 @@ SensitivitySweep::SensitivitySweep(IncrementalEvaluator& evaluator, const ModelD
 }
 
 std::vector<std::string> SensitivitySweep::parts(const ModelDesc& desc, SweepUnit unit) {
+    // By block, then in description order within the block: loaders list tensors by role
+    // across blocks (llama2.c) or block by block (GGUF), and tables should not depend on that.
+    std::vector<const TensorDesc*> linear;
+    for (const TensorDesc& t : desc.tensors)
+        if (isBlockLinear(t)) linear.push_back(&t);
+    std::stable_sort(linear.begin(), linear.end(),
+                     [](const TensorDesc* a, const TensorDesc* b) { return a->block < b->block; });
     std::vector<std::string> out;
-    for (const TensorDesc& t : desc.tensors) {
-        if (!isBlockLinear(t)) continue;
-        std::string p = unit == SweepUnit::Layer ? t.name : blockPart(t.block);
+    for (const TensorDesc* t : linear) {
+        std::string p = unit == SweepUnit::Layer ? t->name : blockPart(t->block);
         if (out.empty() || out.back() != p) out.push_back(std::move(p));
     }
     return out;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <limits>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 #ifndef QS_VERSION
@@ -394,27 +396,55 @@ const std::vector<MetricField>& metricFields() {
     return fields;
 }
 
+namespace {
+
+// A model may be a folder (Hugging Face): its fingerprint covers every regular file in it, as
+// the SHA-256 of "relative name\0file sha256\n" lines in name order; size is the total.
+std::pair<uint64_t, std::string> fingerprintOf(const fs::path& path, Feedback* feedback) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+        const uint64_t size = fs::file_size(path, ec);
+        if (ec) throw FileError(path, "cannot read its size: " + ec.message());
+        return {size, sha256FileHex(path, feedback)};
+    }
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(path, ec))
+        if (e.is_regular_file()) files.push_back(e.path());
+    if (ec) throw FileError(path, "cannot list the folder: " + ec.message());
+    std::sort(files.begin(), files.end());
+    Sha256 h;
+    uint64_t total = 0;
+    for (const fs::path& f : files) {
+        total += fs::file_size(f);
+        h.update(fs::relative(f, path).generic_string());
+        h.update(std::string_view("\0", 1));
+        h.update(sha256FileHex(f, feedback) + "\n");
+    }
+    return {total, toHex(h.finish())};
+}
+
+} // namespace
+
 FileFingerprint FileFingerprint::of(const fs::path& path, Feedback* feedback) {
     FileFingerprint f;
     std::error_code ec;
     const fs::path abs = fs::absolute(path, ec);
     f.path = (ec ? path : abs).string();
-    f.size = fs::file_size(path, ec);
-    if (ec) throw FileError(path, "cannot read its size: " + ec.message());
-    f.sha256 = sha256FileHex(path, feedback);
+    std::tie(f.size, f.sha256) = fingerprintOf(path, feedback);
     return f;
 }
 
 std::string FileFingerprint::mismatch(const fs::path& path, Feedback* feedback) const {
     std::error_code ec;
     if (!fs::exists(path, ec)) return path.string() + " no longer exists";
-    const uint64_t size = fs::file_size(path, ec);
-    if (ec) return path.string() + " cannot be read: " + ec.message();
-    if (size != this->size)
-        return path.string() + " is " + std::to_string(size) + " bytes, the session expects " +
-               std::to_string(this->size);
+    if (fs::is_regular_file(path, ec) && fs::file_size(path, ec) != this->size && !ec)
+        return path.string() + " is " + std::to_string(fs::file_size(path, ec)) +
+               " bytes, the session expects " + std::to_string(this->size); // no need to hash
     try {
-        const std::string hash = sha256FileHex(path, feedback);
+        const auto [size, hash] = fingerprintOf(path, feedback);
+        if (size != this->size)
+            return path.string() + " is " + std::to_string(size) + " bytes, the session expects " +
+                   std::to_string(this->size);
         if (hash != sha256)
             return path.string() + " has SHA-256 " + hash + ", the session expects " + sha256;
     } catch (const FileError& e) {

@@ -52,6 +52,8 @@ public:
     std::vector<int32_t> encode(std::string_view text, bool addBos) const override;
     std::string decodePiece(int32_t previous, int32_t id) const override;
     std::string tokenText(int32_t id) const override;
+    // The vocabulary as constructed (exporters embed it in GGUF files).
+    const ScoreBpeVocab& vocab() const { return m_vocab; }
 
 private:
     int32_t lookup(std::string_view piece) const;

@@ -45,7 +45,8 @@ int runExport(int argc, char** argv) {
     const std::string format = args.value("format");
     const std::string out = args.value("out");
     if (format.empty())
-        throw UsageError("missing --format gguf|llama-quantize|hf-compressed-tensors|hf-gptqmodel|json");
+        throw UsageError(
+            "missing --format gguf|llama-quantize|hf-compressed-tensors|hf-gptqmodel|json");
     if (out.empty()) throw UsageError("missing --out PATH (- for stdout, except gguf)");
     auto model = loadModelFromArgs(args);
     const QuantConfig cfg = exportConfigFromArgs(args);
@@ -55,15 +56,18 @@ int runExport(int argc, char** argv) {
                      resolved.fallbacks().size(), cfg.fallbackFormat.c_str());
 
     auto emit = [&](const std::string& text) {
-        if (out == "-") std::cout << text;
-        else writeTextFileAtomic(out, text);
+        if (out == "-")
+            std::cout << text;
+        else
+            writeTextFileAtomic(out, text);
     };
     if (format == "gguf") {
         if (out == "-") throw UsageError("--format gguf needs a file for --out");
-        const GgufExportReport r = writeQuantizedGguf(*model, resolved, out, {.name = args.value("name")});
+        const GgufExportReport r =
+            writeQuantizedGguf(*model, resolved, out, {.name = args.value("name")});
         printNotes(r.notes);
-        std::printf("wrote %s: %zu tensors, general.file_type %u, %s\n", out.c_str(), r.types.size(),
-                    r.fileType, humanBytes(r.bytes).c_str());
+        std::printf("wrote %s: %zu tensors, general.file_type %u, %s\n", out.c_str(),
+                    r.types.size(), r.fileType, humanBytes(r.bytes).c_str());
     } else if (format == "llama-quantize") {
         LlamaQuantizeOptions o;
         o.input = args.value("input");
@@ -74,8 +78,9 @@ int runExport(int argc, char** argv) {
         emit(script + c.commandLine() + "\n");
         printNotes(c.notes);
     } else if (format == "hf-compressed-tensors" || format == "hf-gptqmodel") {
-        const nlohmann::json q = format == "hf-gptqmodel" ? gptqModelConfig(model->desc(), resolved)
-                                                          : compressedTensorsConfig(model->desc(), resolved);
+        const nlohmann::json q = format == "hf-gptqmodel"
+                                     ? gptqModelConfig(model->desc(), resolved)
+                                     : compressedTensorsConfig(model->desc(), resolved);
         emit(nlohmann::json{{"quantization_config", q}}.dump(2) + "\n");
     } else if (format == "json") {
         ExportRecordInfo info;

@@ -13,8 +13,7 @@ namespace qs {
 
 int32_t sampleToken(const float* logits, int64_t vocab, const GenerateOptions& opt,
                     uint64_t stepSeed) {
-    if (opt.temperature <= 0.0f)
-        return int32_t(std::max_element(logits, logits + vocab) - logits);
+    if (opt.temperature <= 0.0f) return int32_t(std::max_element(logits, logits + vocab) - logits);
     std::vector<double> p(vocab);
     const float m = *std::max_element(logits, logits + vocab);
     double sum = 0;
@@ -39,24 +38,35 @@ std::vector<int32_t> generate(const Model& model, std::vector<int32_t> tokens,
                               const GenerateOptions& opt,
                               const std::function<bool(int32_t)>& onToken,
                               const Feedback* feedback) {
+    return generate(model.hp(), model.weights(), ActQuantPlan{}, std::move(tokens), opt, onToken,
+                    feedback);
+}
+
+std::vector<int32_t> generate(const HParams& hp, const LlamaWeights& weights,
+                              const ActQuantPlan& actQuant, std::vector<int32_t> tokens,
+                              const GenerateOptions& opt,
+                              const std::function<bool(int32_t)>& onToken,
+                              const Feedback* feedback) {
     if (tokens.empty()) throw Error("generate: the prompt is empty (add at least BOS)");
-    const LlamaForward fwd(model.hp(), model.weights());
+    LlamaForward fwd(hp, weights);
+    fwd.setActQuantPlan(actQuant);
     ForwardScratch scratch;
-    const int64_t vocab = model.weights().output.rows;
-    const int64_t limit = model.hp().maxSeqLen > 0 ? model.hp().maxSeqLen : 2048;
+    const int64_t vocab = weights.output.rows;
+    const int64_t limit = hp.maxSeqLen > 0 ? hp.maxSeqLen : 2048;
     std::vector<float> last(vocab);
     for (int step = 0; step < opt.maxNewTokens && int64_t(tokens.size()) < limit; ++step) {
         checkCanceled(feedback);
         const int64_t T = int64_t(tokens.size());
-        fwd.forward(tokens, scratch,
-                    [&](int64_t, int64_t, const float* logits) {
-                        std::copy(logits, logits + vocab, last.begin());
-                    },
-                    T - 1, T, feedback);
+        fwd.forward(
+            tokens, scratch,
+            [&](int64_t, int64_t, const float* logits) {
+                std::copy(logits, logits + vocab, last.begin());
+            },
+            T - 1, T, feedback);
         const int32_t next = sampleToken(last.data(), vocab, opt, opt.seed * 1000003u + step);
         tokens.push_back(next);
         if (onToken && !onToken(next)) break;
-        if (opt.stopAtEos && next == model.hp().eosId) break;
+        if (opt.stopAtEos && next == hp.eosId) break;
     }
     return tokens;
 }

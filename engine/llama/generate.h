@@ -4,7 +4,12 @@
 //
 //   qs::GenerateOptions opt; opt.maxNewTokens = 100;            // temperature 0 = greedy
 //   auto ids = qs::generate(*model, {model->hp().bosId}, opt);
+//
+// A quantized configuration generates through the overload taking weights and an activation plan:
+//   auto qw = qs::QuantizedWeights::build(*model, config.resolve(model->desc()), cache);
+//   auto ids = qs::generate(model->hp(), qw->weights(), qw->actQuantPlan(), prompt, opt);
 
+#include "llama/forward.h"
 #include "model/model.h"
 
 #include <cstdint>
@@ -26,6 +31,15 @@ struct GenerateOptions {
 // Returns prompt + generated ids. `onToken` (optional) sees each new id as it is chosen and may
 // return false to stop. Stops at the model's context length.
 std::vector<int32_t> generate(const Model& model, std::vector<int32_t> prompt,
+                              const GenerateOptions& opt,
+                              const std::function<bool(int32_t)>& onToken = {},
+                              const Feedback* feedback = nullptr);
+
+// The same with explicit weights (e.g. QuantizedWeights::weights()) and activation quantization;
+// the vocabulary is the output head's row count and EOS is hp.eosId. The weights must outlive
+// the call.
+std::vector<int32_t> generate(const HParams& hp, const LlamaWeights& weights,
+                              const ActQuantPlan& actQuant, std::vector<int32_t> prompt,
                               const GenerateOptions& opt,
                               const std::function<bool(int32_t)>& onToken = {},
                               const Feedback* feedback = nullptr);

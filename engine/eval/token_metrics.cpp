@@ -23,7 +23,7 @@ double stdError(double sum, double sumSq, double n) {
 const std::array<float, kTemperatureCount>& calibrationTemperatures() {
     static const std::array<float, kTemperatureCount> t = [] {
         std::array<float, kTemperatureCount> a{};
-        for (int k = 0; k < kTemperatureCount; ++k) a[k] = float(std::exp2((k + kTemperatureFirstStep) / 3.0));
+        for (int k = 0; k < kTemperatureCount; ++k) a[size_t(k)] = 4.0f / float(k + 1);
         return a;
     }();
     return t;
@@ -79,21 +79,24 @@ void setReferenceToken(ReferenceSet& ref, size_t index, const float* logits, int
 }
 
 TokenStats compareToReference(const float* logits, int64_t vocab, const ReferenceSet& ref, const ReferenceToken& r,
-                              std::vector<float>& q) {
+                              std::vector<float>&) {
+    static_assert(kTemperatureCount == kernels::kPowerSums, "one power sum per grid temperature");
     TokenStats s;
-    const float logZ = kernels::logSumExp(logits, vocab);
-    q.assign(logits, logits + vocab);
-    kernels::softmax(q.data(), vocab);
     const int32_t top1 = int32_t(std::max_element(logits, logits + vocab) - logits);
-    s.nll = logZ - logits[r.target];
+    const double zmax = logits[top1], zt = logits[r.target];
+    double sums[kernels::kPowerSums], zWeighted = 0;
+    kernels::softmaxPowerSums(logits, vocab, float(zmax), sums, &zWeighted);
+    const double z1 = sums[3]; // T = 1 (j = 4)
+    const double logZ = zmax + std::log(z1);
+    s.nll = float(logZ - zt);
     s.nllRef = r.nll;
-    s.pCorrect = q[size_t(r.target)];
+    s.pCorrect = float(std::exp(zt - logZ));
     s.pCorrectRef = std::exp(-r.nll);
-    s.entropy = float(double(logZ) - double(kernels::dot(q.data(), logits, vocab)));
+    s.entropy = float(logZ - zWeighted / z1);
     s.entropyRef = r.entropy;
-    s.confidence = q[size_t(top1)];
+    s.confidence = float(1.0 / z1);
     s.confidenceRef = r.confidence;
-    s.brier = kernels::dot(q.data(), q.data(), vocab) - 2.0f * s.pCorrect + 1.0f;
+    s.brier = float(sums[7] / (z1 * z1) - 2.0 * s.pCorrect + 1.0);
     s.brierRef = r.brier;
     s.correct = top1 == r.target;
     s.correctRef = r.top1 == r.target;
@@ -103,9 +106,9 @@ TokenStats compareToReference(const float* logits, int64_t vocab, const Referenc
     const int32_t* ids = ref.ids.data() + r.offset;
     const float* lp = ref.logProbs.data() + r.offset;
     for (uint32_t k = 0; k < r.count; ++k) {
-        const double logQ = double(logits[ids[k]]) - double(logZ);
+        const double logQ = double(logits[ids[k]]) - logZ;
         kl += std::exp(double(lp[k])) * (double(lp[k]) - logQ);
-        keptQ += q[size_t(ids[k])];
+        keptQ += std::exp(logQ);
     }
     if (std::isfinite(r.tailLogMass)) {
         const double tailQ = std::max(1e-30, 1.0 - keptQ);
@@ -113,13 +116,10 @@ TokenStats compareToReference(const float* logits, int64_t vocab, const Referenc
     }
     s.kl = float(std::max(0.0, kl)); // tiny negative values are rounding noise
 
-    const float zmax = logits[top1];
     for (int g = 0; g < kTemperatureCount; ++g) {
-        const float invT = 1.0f / calibrationTemperatures()[size_t(g)];
-        for (int64_t i = 0; i < vocab; ++i) q[size_t(i)] = logits[i] * invT;
-        const float lse = kernels::logSumExp(q.data(), vocab);
-        s.nllAtT[size_t(g)] = lse - logits[r.target] * invT;
-        s.confidenceAtT[size_t(g)] = std::exp(zmax * invT - lse);
+        const double invT = double(g + 1) / 4.0; // 1 / calibrationTemperatures()[g]
+        s.nllAtT[size_t(g)] = float((zmax - zt) * invT + std::log(sums[g]));
+        s.confidenceAtT[size_t(g)] = float(1.0 / sums[g]);
     }
     return s;
 }
@@ -254,10 +254,10 @@ Metrics aggregateMetrics(const std::vector<TokenStats>& t) {
     m.calibrationRef.brier = brierRef / dn;
 
     // Temperature: grid minimum of mean NLL, refined by a parabola through its neighbours in
-    // log2(T) (grid spacing 1/3); the calibrated ECE is taken at the nearest grid temperature.
-    int g = int(std::min_element(sT.begin(), sT.end()) - sT.begin());
-    const double h = 1.0 / 3.0;
-    double x = std::log2(double(calibrationTemperatures()[size_t(g)])), f = sT[size_t(g)] / dn;
+    // x = 1/T (grid spacing 1/4); confidences at T* interpolate linearly in x between grid points.
+    const int g = int(std::min_element(sT.begin(), sT.end()) - sT.begin());
+    const double h = 0.25;
+    double x = double(g + 1) * h, f = sT[size_t(g)] / dn;
     if (g > 0 && g < kTemperatureCount - 1) {
         const double fm = sT[size_t(g - 1)] / dn, f0 = f, fp = sT[size_t(g + 1)] / dn;
         const double denom = fm - 2 * f0 + fp;
@@ -267,11 +267,9 @@ Metrics aggregateMetrics(const std::vector<TokenStats>& t) {
             f = f0 - 0.25 * (fm - fp) * off;
         }
     }
-    m.optimalTemperature = std::exp2(x);
+    m.optimalTemperature = 1.0 / x;
     m.nllAtOptimalTemperature = f;
-    // Confidence at T*: linear in log2(T) between the two grid temperatures around it.
-    const double pos = std::clamp((x - std::log2(double(calibrationTemperatures()[0]))) / h, 0.0,
-                                  double(kTemperatureCount - 1));
+    const double pos = std::clamp(x / h - 1.0, 0.0, double(kTemperatureCount - 1));
     const size_t g0 = std::min(size_t(pos), size_t(kTemperatureCount - 2));
     const float frac = float(pos - double(g0));
     std::vector<float> confT(n);

@@ -17,10 +17,10 @@
 
 namespace qs {
 
-// Temperatures of the calibration grid: 2^(k/3) for k = -3..6 (0.5 .. 4.0); heavily quantized
-// models are often best at T > 2.
-constexpr int kTemperatureCount = 10;
-constexpr int kTemperatureFirstStep = -3;
+// Temperatures of the calibration grid: T = 4 / j for j = 1..8 (4, 2, 4/3, 1, 0.8, 2/3, 4/7,
+// 0.5), evenly spaced in 1/T so that all eight come from one exponential pass
+// (kernels::softmaxPowerSums); heavily quantized models are often best at T > 2.
+constexpr int kTemperatureCount = 8;
 const std::array<float, kTemperatureCount>& calibrationTemperatures();
 
 // What the full-precision pass keeps for one scored position.
@@ -98,8 +98,8 @@ struct Metrics {
     double entropyMean = 0, entropyRefMean = 0;
     double accuracy = 0, accuracyRef = 0;
     Calibration calibration, calibrationRef;
-    // T* minimizing mean NLL: grid minimum refined by a parabola in log T; the ECE at T* uses
-    // each token's confidence interpolated between the neighbouring grid temperatures.
+    // T* minimizing mean NLL: grid minimum refined by a parabola in 1/T; the ECE at T* uses
+    // each token's confidence interpolated (in 1/T) between the neighbouring grid temperatures.
     double optimalTemperature = 1, nllAtOptimalTemperature = 0, eceAtOptimalTemperature = 0;
 };
 

@@ -40,6 +40,7 @@ HWY_EXPORT(Scale);
 HWY_EXPORT(MaxValue);
 HWY_EXPORT(LogSumExp);
 HWY_EXPORT(Softmax);
+HWY_EXPORT(SoftmaxPowerSums);
 
 namespace {
 
@@ -229,6 +230,10 @@ float logSumExp(const float* x, int64_t n) {
 
 void softmax(float* x, int64_t n) {
     HWY_DYNAMIC_DISPATCH(Softmax)(x, n);
+}
+
+void softmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, double* zWeighted) {
+    HWY_DYNAMIC_DISPATCH(SoftmaxPowerSums)(z, n, zmax, sums, zWeighted);
 }
 
 const char* simdTargetName() {

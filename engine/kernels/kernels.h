@@ -46,6 +46,12 @@ float logSumExp(const float* x, int64_t n);
 // positions) come out exactly 0; a row that is entirely -inf gives NaN, as in the reference.
 void softmax(float* x, int64_t n);
 
+// Normalisers of softmax(z * j / 4) for j = 1..8 (temperatures 4, 2, 4/3, 1, 0.8, 2/3, 4/7, 0.5)
+// in one exponential pass: with u_i = exp((z_i - zmax) / 4), sums[j-1] = sum_i u_i^j, and
+// zWeighted = sum_i u_i^4 * z_i (for the entropy at T = 1). zmax must be max(z).
+constexpr int kPowerSums = 8;
+void softmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, double* zWeighted);
+
 // Name of the SIMD target chosen at run time: "AVX3" (AVX-512), "AVX2", or the baseline
 // fallback ("SCALAR" with GCC 12, where Highway's EMU128 is disabled).
 const char* simdTargetName();
@@ -64,6 +70,7 @@ void scale(float* x, float a, int64_t n);
 float maxValue(const float* x, int64_t n);
 float logSumExp(const float* x, int64_t n);
 void softmax(float* x, int64_t n);
+void softmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, double* zWeighted);
 } // namespace ref
 
 } // namespace qs

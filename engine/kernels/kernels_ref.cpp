@@ -72,4 +72,14 @@ void softmax(float* x, int64_t n) {
     for (int64_t i = 0; i < n; ++i) x[i] = float(std::exp(double(x[i]) - double(m)) / s);
 }
 
+void softmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, double* zWeighted) {
+    for (int j = 0; j < kernels::kPowerSums; ++j) sums[j] = 0;
+    *zWeighted = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const double d = double(z[i]) - double(zmax);
+        for (int j = 1; j <= kernels::kPowerSums; ++j) sums[j - 1] += std::exp(d * j / 4.0);
+        *zWeighted += std::exp(d) * double(z[i]);
+    }
+}
+
 } // namespace qs::ref

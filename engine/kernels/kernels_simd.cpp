@@ -412,5 +412,37 @@ void Softmax(float* x, int64_t n) {
     Scale(x, 1.0f / sum, n);
 }
 
+// One Exp per element; the other seven powers by multiplication (u <= 1, so no overflow, and
+// the products lose at most a few ulp).
+void SoftmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, double* zWeighted) {
+    const D d;
+    const V vm = hn::Set(d, zmax), quarter = hn::Set(d, 0.25f);
+    V acc[8] = {hn::Zero(d), hn::Zero(d), hn::Zero(d), hn::Zero(d),
+                hn::Zero(d), hn::Zero(d), hn::Zero(d), hn::Zero(d)};
+    V accZ = hn::Zero(d);
+    int64_t i = 0;
+    for (; i + int64_t(kL) <= n; i += int64_t(kL)) {
+        const V zi = hn::LoadU(d, z + i);
+        const V u = hn::Exp(d, hn::Mul(hn::Sub(zi, vm), quarter));
+        V p = u;
+        for (int j = 0; j < 8; ++j) {
+            acc[j] = hn::Add(acc[j], p);
+            if (j == 3) accZ = hn::Add(accZ, hn::Mul(p, zi));
+            p = hn::Mul(p, u);
+        }
+    }
+    for (int j = 0; j < 8; ++j) sums[j] = double(hn::GetLane(hn::SumOfLanes(d, acc[j])));
+    *zWeighted = double(hn::GetLane(hn::SumOfLanes(d, accZ)));
+    for (; i < n; ++i) {
+        const double u = std::exp((double(z[i]) - double(zmax)) * 0.25);
+        double p = u;
+        for (int j = 0; j < 8; ++j) {
+            sums[j] += p;
+            if (j == 3) *zWeighted += p * double(z[i]);
+            p *= u;
+        }
+    }
+}
+
 } // namespace qs::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();

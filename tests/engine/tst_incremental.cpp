@@ -89,8 +89,12 @@ void TestIncremental::fullPrecisionConfigHasNoDistortion() {
     ev.buildReference();
     const EvalResult r = ev.evaluate(QuantConfig::uniform("f32"));
     QCOMPARE(r.metrics.top1Agreement, 1.0);
-    QVERIFY(r.metrics.klMean < 1e-9);
-    QVERIFY(std::abs(r.metrics.lnPplRatio) < 1e-9);
+    // The evaluated side normalises with fp32 lane sums (one exp pass for all temperatures),
+    // the reference with a separate log-sum-exp: they differ by ~vocab x fp32 epsilon.
+    constexpr double kSameModelNoise = 1e-6;
+    qInfo("f32 vs reference: KL %.3g, ln PPL ratio %.3g", r.metrics.klMean, r.metrics.lnPplRatio);
+    QVERIFY(r.metrics.klMean < kSameModelNoise);
+    QVERIFY(std::abs(r.metrics.lnPplRatio) < kSameModelNoise);
     QCOMPARE(r.averageBitsPerWeight, 32.0);
     const EvalResult q = ev.evaluate(QuantConfig::uniform("bf16"));
     QVERIFY(q.metrics.klMean > 0); // a real change is measured

@@ -443,6 +443,32 @@ private slots:
         }
         QVERIFY(std::fabs(sum - 1.0) <= (double(n) + 8) * kEps);
     }
+
+    void softmaxPowerSums_data() {
+        QTest::addColumn<qint64>("target");
+        QTest::addColumn<qint64>("n");
+        for (int64_t t : testTargets())
+            for (int64_t n : kOddSizes) QTest::addRow("%s n=%lld", targetLabel(t), (long long)n) << qint64(t) << qint64(n);
+    }
+    void softmaxPowerSums() {
+        QS_FETCH_TARGET();
+        QFETCH(qint64, n);
+        const auto z = randomVector(size_t(n), 29, -12.0f, 12.0f);
+        const float zmax = *std::max_element(z.begin(), z.end());
+        double got[qs::kernels::kPowerSums], want[qs::kernels::kPowerSums], gotZ, wantZ;
+        qs::kernels::softmaxPowerSums(z.data(), n, zmax, got, &gotZ);
+        qs::ref::softmaxPowerSums(z.data(), n, zmax, want, &wantZ);
+        // Exp's few ulps, raised to the 8th power by multiplication (8 more roundings), then an
+        // fp32 sum per lane of up to n/lanes terms.
+        const double tol = (double(n) + 32) * kEps;
+        for (int j = 0; j < qs::kernels::kPowerSums; ++j)
+            QVERIFY2(std::fabs(got[j] - want[j]) <= tol * want[j],
+                     qPrintable(QStringLiteral("j=%1 got %2 want %3").arg(j + 1).arg(got[j]).arg(want[j])));
+        QVERIFY(want[7] >= 1.0); // the maximum contributes exactly 1 to every power
+        double absZ = 0;
+        for (int64_t i = 0; i < n; ++i) absZ += std::exp(double(z[size_t(i)]) - zmax) * std::fabs(z[size_t(i)]);
+        QVERIFY(std::fabs(gotZ - wantZ) <= tol * absZ + kTinyAbs);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestKernels)

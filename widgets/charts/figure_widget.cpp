@@ -1,6 +1,7 @@
 #include "figure_widget.h"
 
 #include <QChart>
+#include <QCoreApplication>
 #include <QGraphicsLayout>
 #include <QGraphicsScene>
 #include <QPainter>
@@ -39,6 +40,9 @@ bool FigureWidget::saveSvg(const QString& path, QSize size, const QString& title
 
 void renderChart(QChart* chart, QPainter* painter, const QRectF& target) {
     if (!chart || target.isEmpty()) return;
+    // QtCharts removes the items of deleted series and axes with deleteLater(): flush them, or
+    // a figure exported right after new data would show leftovers of the old chart.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     QGraphicsScene* scene = chart->scene();
     QGraphicsScene ownScene;
     if (!scene) {

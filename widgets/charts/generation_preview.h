@@ -44,7 +44,7 @@ public:
     GenerationComparer* comparer() const { return m_comparer; }
 
     void renderFigure(QPainter* painter, const QRectF& target) override;
-    QSize defaultFigureSize() const override { return QSize(1200, 560); }
+    QSize defaultFigureSize() const override { return QSize(1200, 420); }
 
 public slots:
     void generate();

@@ -54,7 +54,7 @@ QString fixed(double v, int decimals) {
 QString compactNumber(double v) {
     if (v == 0) return QStringLiteral("0");
     if (std::abs(v) >= 1e-3 && std::abs(v) < 1e4) return displayLocale().toString(v, 'g', 3);
-    return displayLocale().toString(v, 'e', 1);
+    return QString::number(v, 'e', 1);
 }
 
 // A step outline over [low, high) bins, closed to y = 0 at both ends.
@@ -95,7 +95,7 @@ LogitDistortionView::LogitDistortionView(QWidget* parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->setAlternatingRowColors(true);
     connect(m_table, &QTableView::clicked, this,
             [this](const QModelIndex& index) { showTokenAtRow(index.row()); });
@@ -133,7 +133,11 @@ void LogitDistortionView::setResult(std::shared_ptr<const qs::EvalResult> result
     m_data = m_result ? logitDistortionData(*m_result) : LogitDistortionData{};
     m_topModel->setResult(m_result, m_context);
     m_contextView->clear();
-    if (m_topModel->rowCount() > 0) m_table->resizeColumnsToContents();
+    if (m_topModel->rowCount() > 0) {
+        m_table->resizeColumnsToContents();
+        m_table->horizontalHeader()->setSectionResizeMode(TopKldTokensModel::Token,
+                                                          QHeaderView::Stretch);
+    }
     rebuildCharts();
     updateSummary();
 }
@@ -175,7 +179,8 @@ void LogitDistortionView::buildHistogram() {
     auto* x = new QLogValueAxis;
     x->setBase(10);
     x->setLabelFormat(QStringLiteral("%.0e"));
-    x->setMinorTickCount(-1);
+    x->setMinorTickCount(8);
+    x->setMinorGridLineColor(QColor(0xf2, 0xf2, 0xf2));
     styleAxis(x, tr("KL(FP ‖ current) per token, nats (log scale)"));
     auto* y = new QValueAxis;
     styleAxis(y, tr("tokens per bin"));
@@ -237,7 +242,7 @@ void LogitDistortionView::buildReliability() {
     y->setTickCount(6);
     y->setLabelFormat(QStringLiteral("%.1f"));
     auto* counts = new QValueAxis;
-    styleAxis(counts, tr("tokens per bin"));
+    styleAxis(counts, tr("tokens per bin (shaded: current, dotted: FP)"));
     counts->setLabelFormat(QStringLiteral("%.0f"));
     counts->setGridLineVisible(false);
     m_reliability->addAxis(x, Qt::AlignBottom);
@@ -262,6 +267,7 @@ void LogitDistortionView::buildReliability() {
         area->setPen(QPen(c.darker(110), 0.8));
         area->setName(tr("tokens per bin (current)"));
         attach(m_reliability, area, x, counts);
+        for (QLegendMarker* m : m_reliability->legend()->markers(area)) m->setVisible(false);
     }
     if (!m_data.reliabilityReference.isEmpty()) {
         auto* steps = stepSeries(countBins(m_data.reliabilityReference));
@@ -270,6 +276,7 @@ void LogitDistortionView::buildReliability() {
         steps->setPen(QPen(c, 1.0, Qt::DotLine));
         steps->setName(tr("tokens per bin (FP)"));
         attach(m_reliability, steps, x, counts);
+        for (QLegendMarker* m : m_reliability->legend()->markers(steps)) m->setVisible(false);
     }
     counts->setRange(0, double(peak) * 1.6); // keeps the bars in the lower part of the plot
     counts->applyNiceNumbers();
@@ -278,7 +285,7 @@ void LogitDistortionView::buildReliability() {
     diagonal->append(0, 0);
     diagonal->append(1, 1);
     diagonal->setPen(QPen(chartColor(ChartRole::Reference), 1.2, Qt::DashLine));
-    diagonal->setName(tr("perfect calibration"));
+    diagonal->setName(tr("ideal"));
     attach(m_reliability, diagonal, x, y);
 
     const auto curve = [&](const QList<ReliabilityPoint>& pts, ChartRole role,

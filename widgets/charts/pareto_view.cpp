@@ -291,6 +291,22 @@ void ParetoView::rebuild() {
         line->attachAxis(y);
     }
 
+    // Points drawn at the same place (f16 and a format that falls back to f16 everywhere, the
+    // current configuration equal to a uniform one) share one label, on the last one drawn.
+    QStringList labels;
+    for (int i = 0; i < all.size(); ++i) {
+        QString label = all[i].label;
+        if (m_logY && m_y == YMeasure::MeanKld && all[i].klMean <= 0) label += tr(" (KLD 0)");
+        labels.push_back(label);
+    }
+    for (int i = 0; i < all.size(); ++i)
+        for (int j = i + 1; j < all.size(); ++j)
+            if (qFuzzyCompare(values[i].x() + 1, values[j].x() + 1) &&
+                qFuzzyCompare(values[i].y() + 1, values[j].y() + 1) && !labels[i].isEmpty()) {
+                labels[j] = labels[j] + QStringLiteral(" = ") + labels[i];
+                labels[i].clear();
+            }
+
     bool legendShown[4] = {false, false, false, false};
     for (int i = 0; i < all.size(); ++i) {
         const ParetoPoint& p = all[i];
@@ -320,10 +336,10 @@ void ParetoView::rebuild() {
         }
         if (p.kind != ParetoPoint::Kind::Current) s->setBorderColor(s->color().darker(130));
         s->append(values[i]);
-        QString label = p.label;
+        QString label = labels[i];
         label.replace(QLatin1Char('@'), QStringLiteral("(at)")); // '@' starts a label placeholder
         s->setPointLabelsFormat(label);
-        s->setPointLabelsVisible(true);
+        s->setPointLabelsVisible(!label.isEmpty());
         s->setPointLabelsClipping(false);
         QFont lf = s->pointLabelsFont();
         lf.setBold(p.kind == ParetoPoint::Kind::Current);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
         session.openModel(parser.positionalArguments().constFirst());
 
     ScreenshotTaker taker(&window, &session, screenshot);
+    taker.watch(window.liveEditing());
     if (!screenshot.isEmpty()) taker.arm();
     return app.exec();
 }

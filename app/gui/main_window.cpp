@@ -1,52 +1,66 @@
 #include "main_window.h"
 
+#include "bit_width_editor.h"
+#include "dock_layout.h"
 #include "formatting.h"
 #include "job_progress_widget.h"
+#include "live_editing.h"
+#include "live_metrics_panel.h"
+#include "main_window_actions.h"
 #include "message_bar.h"
+#include "metrics_model.h"
 #include "model_structure_model.h"
 #include "model_structure_view.h"
 #include "model_summary_model.h"
 #include "perplexity_panel.h"
+#include "quant_config_model.h"
 #include "recent_files.h"
+#include "snapshot_view.h"
+#include "tensor_selection_link.h"
 #include "workbench_session.h"
 
-#include <QApplication>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QFileDialog>
-#include <QFileInfo>
-#include <QGroupBox>
 #include <QHeaderView>
-#include <QMenuBar>
-#include <QMessageBox>
 #include <QMimeData>
-#include <QSettings>
-#include <QSplitter>
 #include <QStatusBar>
 #include <QTreeView>
+#include <QUndoView>
 #include <QVBoxLayout>
 
 #include <algorithm>
 
 MainWindow::MainWindow(WorkbenchSession* session, QWidget* parent)
-    : QMainWindow(parent), m_session(session) {
+    : QMainWindow(parent), m_session(session), m_live(new LiveEditing(session, this)) {
     setAcceptDrops(true);
-    createCentralWidget();
-    createMenus();
+    createWidgets();
+    createDocks();
+    m_actions = new MainWindowActions(this, m_session, m_live, m_docks);
     connectSession();
-    restoreSettings();
+    connectLiveEditing();
+    if (!m_docks->restore()) resize(1280, 800);
     updateActions();
     updateTitle();
     statusBar()->showMessage(tr("Open a model to begin (File → Open Model…, or drop it here)"));
 }
 
-void MainWindow::createCentralWidget() {
+void MainWindow::createWidgets() {
+    m_editor = new BitWidthEditor(this);
+    m_editor->setModel(m_live->configModel());
+    m_messages = new MessageBar(this);
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->addWidget(m_messages);
+    layout->addWidget(m_editor, 1);
+    setCentralWidget(central);
+
+    m_metrics = new LiveMetricsPanel(this);
+    m_metrics->setModel(m_live->metricsModel());
     m_structure = new ModelStructureView(this);
     m_structure->setSourceModel(m_session->structureModel());
-
-    auto* summaryBox = new QGroupBox(tr("Model"), this);
-    m_summary = new QTreeView(summaryBox);
+    m_summary = new QTreeView(this);
     m_summary->setObjectName(QStringLiteral("summaryView"));
     m_summary->setModel(m_session->summaryModel());
     m_summary->setRootIsDecorated(false);
@@ -55,54 +69,41 @@ void MainWindow::createCentralWidget() {
     m_summary->setSelectionMode(QAbstractItemView::NoSelection);
     m_summary->setFocusPolicy(Qt::NoFocus);
     m_summary->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
-    // As tall as its rows, so the perplexity panel below gets the remaining space.
-    m_summary->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
-    m_summary->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
-    auto* summaryLayout = new QVBoxLayout(summaryBox);
-    summaryLayout->addWidget(m_summary);
-
     m_perplexity = new PerplexityPanel(this);
-    auto* right = new QWidget(this);
-    auto* rightLayout = new QVBoxLayout(right);
-    rightLayout->setContentsMargins(0, 0, 0, 0);
-    rightLayout->addWidget(summaryBox);
-    rightLayout->addWidget(m_perplexity, 1);
+    m_snapshots = new SnapshotView(this);
+    m_snapshots->setSnapshotModel(m_live->snapshotModel());
+    m_history = new QUndoView(m_live->configModel()->undoStack(), this);
+    m_history->setObjectName(QStringLiteral("historyView"));
+    m_history->setEmptyLabel(tr("<loaded configuration>"));
 
-    m_splitter = new QSplitter(Qt::Horizontal, this);
-    m_splitter->addWidget(m_structure);
-    m_splitter->addWidget(right);
-    m_splitter->setStretchFactor(0, 3);
-    m_splitter->setStretchFactor(1, 2);
-
-    m_messages = new MessageBar(this);
-    auto* central = new QWidget(this);
-    auto* layout = new QVBoxLayout(central);
-    layout->addWidget(m_messages);
-    layout->addWidget(m_splitter, 1);
-    setCentralWidget(central);
+    // Selecting a bar selects its tensor in the tree, and the other way round.
+    new TensorSelectionLink(m_editor->selectionModel(), QuantConfigModel::TensorNameRole,
+                            m_structure->treeView()->selectionModel(),
+                            ModelStructureModel::TensorNameRole, this);
 
     m_progress = new JobProgressWidget(this);
     statusBar()->addPermanentWidget(m_progress);
 }
 
-void MainWindow::createMenus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open Model…"), QKeySequence::Open, this, &MainWindow::chooseModelFile);
-    file->addAction(tr("Open Model &Folder…"), this, &MainWindow::chooseModelFolder);
-    file->addAction(tr("Open &Text…"), QKeySequence(tr("Ctrl+T")), this, &MainWindow::chooseText);
-    m_recent = new RecentFiles(file->addMenu(tr("&Recent Files")), this);
-    connect(m_recent, &RecentFiles::fileChosen, m_session, &WorkbenchSession::openPath);
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-    QMenu* evaluate = menuBar()->addMenu(tr("&Evaluate"));
-    m_runAction = evaluate->addAction(tr("&Run Perplexity"), QKeySequence(tr("Ctrl+R")), m_session,
-                                      &WorkbenchSession::runPerplexity);
-    m_cancelAction = evaluate->addAction(tr("&Cancel"), QKeySequence(Qt::Key_Escape), m_session,
-                                         &WorkbenchSession::cancel);
-
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About QuantScope"), this, &MainWindow::showAbout);
+void MainWindow::createDocks() {
+    m_docks = new DockLayout(this);
+    QDockWidget* metrics = m_docks->addDock(QStringLiteral("metricsDock"), tr("Live Metrics"),
+                                            m_metrics, Qt::RightDockWidgetArea);
+    m_docks->addDock(QStringLiteral("perplexityDock"), tr("Perplexity"), m_perplexity,
+                     Qt::RightDockWidgetArea, metrics);
+    QDockWidget* structure = m_docks->addDock(QStringLiteral("structureDock"), tr("Tensors"),
+                                              m_structure, Qt::LeftDockWidgetArea);
+    m_docks->addDock(QStringLiteral("summaryDock"), tr("Model"), m_summary, Qt::LeftDockWidgetArea,
+                     structure);
+    QDockWidget* snapshots = m_docks->addDock(QStringLiteral("snapshotsDock"), tr("Snapshots"),
+                                              m_snapshots, Qt::BottomDockWidgetArea);
+    m_docks->addDock(QStringLiteral("historyDock"), tr("History"), m_history,
+                     Qt::BottomDockWidgetArea, snapshots);
+    metrics->raise();
+    structure->raise();
+    snapshots->raise();
+    resizeDocks({metrics, structure}, {430, 300}, Qt::Horizontal);
+    resizeDocks({snapshots}, {150}, Qt::Vertical);
 }
 
 void MainWindow::connectSession() {
@@ -127,30 +128,31 @@ void MainWindow::connectSession() {
     connect(m_session, &WorkbenchSession::jobStarted, statusBar(), &QStatusBar::clearMessage);
     connect(m_session, &WorkbenchSession::modelChanged, this, [this] {
         m_messages->dismiss();
-        m_recent->add(m_session->modelPath());
+        m_actions->recentFiles()->add(m_session->modelPath());
         m_summary->resizeColumnToContents(0);
         updateTitle();
+        updateActions();
     });
     connect(m_session, &WorkbenchSession::textPathChanged, this, [this](const QString& path) {
-        m_recent->add(path);
+        m_actions->recentFiles()->add(path);
         updateActions();
     });
     connect(m_session, &WorkbenchSession::busyChanged, this, &MainWindow::updateActions);
 }
 
-void MainWindow::restoreSettings() {
-    QSettings settings;
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-        resize(1200, 760);
-    if (!m_splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray()))
-        m_splitter->setSizes({width() * 52 / 100, width() * 48 / 100});
+void MainWindow::connectLiveEditing() {
+    connect(m_live, &LiveEditing::errorOccurred, m_messages, &MessageBar::showError);
+    connect(m_actions, &MainWindowActions::errorOccurred, m_messages, &MessageBar::showError);
+    connect(m_live, &LiveEditing::statusMessage, this,
+            [this](const QString& message) { statusBar()->showMessage(message); });
+    connect(m_live, &LiveEditing::busyChanged, this, &MainWindow::updateActions);
+    connect(m_snapshots, &SnapshotView::loadRequested, m_live, &LiveEditing::loadSnapshot);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    QSettings settings;
-    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    settings.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
+    m_docks->save();
     m_session->cancel();
+    m_live->cancel();
     event->accept();
 }
 
@@ -175,9 +177,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
 }
 
 void MainWindow::updateActions() {
-    const bool busy = m_session->isBusy();
-    m_runAction->setEnabled(!busy && m_session->hasModel() && !m_session->textPath().isEmpty());
-    m_cancelAction->setEnabled(busy);
+    m_actions->updateStates();
 }
 
 void MainWindow::updateTitle() {
@@ -185,58 +185,4 @@ void MainWindow::updateTitle() {
     setWindowTitle(path.isEmpty() ? tr("QuantScope")
                                   : tr("%1 — QuantScope").arg(formatShortPath(path)));
     setWindowFilePath(path);
-}
-
-QFileDialog* MainWindow::makeFileDialog(const QString& title, const QString& settingsKey) {
-    auto* dialog = new QFileDialog(this, title);
-    dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setDirectory(QSettings().value(settingsKey).toString());
-    connect(dialog, &QFileDialog::fileSelected, this, [settingsKey](const QString& path) {
-        QSettings().setValue(settingsKey, QFileInfo(path).absolutePath());
-    });
-    return dialog;
-}
-
-void MainWindow::chooseModelFile() {
-    QFileDialog* dialog = makeFileDialog(tr("Open Model"), QStringLiteral("dialogs/modelDir"));
-    dialog->setFileMode(QFileDialog::ExistingFile);
-    dialog->setNameFilters(
-        {tr("Models (*.bin *.gguf *.safetensors config.json)"), tr("All files (*)")});
-    connect(dialog, &QFileDialog::fileSelected, m_session, [this](const QString& path) {
-        // A safetensors shard stands for its Hugging Face folder (config.json is understood).
-        const QFileInfo info(path);
-        m_session->openModel(info.suffix() == QLatin1String("safetensors") ? info.absolutePath()
-                                                                           : path);
-    });
-    dialog->open();
-}
-
-void MainWindow::chooseModelFolder() {
-    QFileDialog* dialog =
-        makeFileDialog(tr("Open Model Folder"), QStringLiteral("dialogs/modelDir"));
-    dialog->setFileMode(QFileDialog::Directory);
-    dialog->setOption(QFileDialog::ShowDirsOnly);
-    connect(dialog, &QFileDialog::fileSelected, m_session, &WorkbenchSession::openModel);
-    dialog->open();
-}
-
-void MainWindow::chooseText() {
-    QFileDialog* dialog =
-        makeFileDialog(tr("Open Evaluation Text"), QStringLiteral("dialogs/textDir"));
-    dialog->setFileMode(QFileDialog::ExistingFile);
-    dialog->setNameFilters({tr("Text (*.txt *.raw *.text *.md)"), tr("All files (*)")});
-    connect(dialog, &QFileDialog::fileSelected, m_session, &WorkbenchSession::setTextPath);
-    dialog->open();
-}
-
-void MainWindow::showAbout() {
-    auto* box = new QMessageBox(
-        QMessageBox::Information, tr("About QuantScope"),
-        tr("<h3>QuantScope %1</h3><p>A workbench for mixed-precision "
-           "quantization of LLMs: inspect a model's tensors and measure "
-           "perplexity.</p><p>Qt %2</p>")
-            .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())),
-        QMessageBox::Ok, this);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
 }

@@ -1,9 +1,10 @@
 #pragma once
-// The workbench window: tensor tree with filter (left), model summary and perplexity (right),
-// job progress with Cancel in the status bar, errors in a non-modal message bar. All state
-// lives in the WorkbenchSession; the window only forwards user intent and shows signals.
-// Model files/folders and texts can be dropped on the window. Geometry and the splitter are
-// restored from QSettings.
+// The workbench window. The bit-width editor is the central widget; docks around it hold the
+// live metrics, the model's tensor tree and summary, the full-precision perplexity, the saved
+// snapshots and the edit history (QUndoView). Job progress with Cancel sits in the status bar,
+// errors in a non-modal message bar. All state lives in the WorkbenchSession and LiveEditing;
+// the window only wires views to them. Geometry and dock layout are restored from QSettings.
+// Model files/folders and texts can be dropped on the window.
 //
 //   WorkbenchSession session;
 //   MainWindow window(&session);
@@ -12,15 +13,18 @@
 
 #include <QMainWindow>
 
+class BitWidthEditor;
+class DockLayout;
 class JobProgressWidget;
+class LiveEditing;
+class LiveMetricsPanel;
+class MainWindowActions;
 class MessageBar;
 class ModelStructureView;
 class PerplexityPanel;
-class QAction;
-class QFileDialog;
-class QSplitter;
 class QTreeView;
-class RecentFiles;
+class QUndoView;
+class SnapshotView;
 class WorkbenchSession;
 
 class MainWindow : public QMainWindow {
@@ -29,9 +33,15 @@ class MainWindow : public QMainWindow {
 public:
     explicit MainWindow(WorkbenchSession* session, QWidget* parent = nullptr);
 
+    LiveEditing* liveEditing() const { return m_live; }
+    BitWidthEditor* bitWidthEditor() const { return m_editor; }
+    LiveMetricsPanel* metricsPanel() const { return m_metrics; }
+    SnapshotView* snapshotView() const { return m_snapshots; }
     PerplexityPanel* perplexityPanel() const { return m_perplexity; }
     ModelStructureView* structureView() const { return m_structure; }
     MessageBar* messageBar() const { return m_messages; }
+    MainWindowActions* actions() const { return m_actions; }
+    DockLayout* docks() const { return m_docks; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -39,28 +49,24 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
-    void createCentralWidget();
-    void createMenus();
+    void createWidgets();
+    void createDocks();
     void connectSession();
-    void restoreSettings();
+    void connectLiveEditing();
     void updateActions();
     void updateTitle();
 
-    // Dialogs are opened window-modal with open(), never exec(): no nested event loop.
-    QFileDialog* makeFileDialog(const QString& title, const QString& settingsKey);
-    void chooseModelFile();
-    void chooseModelFolder();
-    void chooseText();
-    void showAbout();
-
     WorkbenchSession* m_session;
+    LiveEditing* m_live;
+    BitWidthEditor* m_editor = nullptr;
+    LiveMetricsPanel* m_metrics = nullptr;
+    SnapshotView* m_snapshots = nullptr;
     ModelStructureView* m_structure = nullptr;
     QTreeView* m_summary = nullptr;
     PerplexityPanel* m_perplexity = nullptr;
+    QUndoView* m_history = nullptr;
     MessageBar* m_messages = nullptr;
     JobProgressWidget* m_progress = nullptr;
-    QSplitter* m_splitter = nullptr;
-    RecentFiles* m_recent = nullptr;
-    QAction* m_runAction = nullptr;
-    QAction* m_cancelAction = nullptr;
+    DockLayout* m_docks = nullptr;
+    MainWindowActions* m_actions = nullptr;
 };

@@ -1,5 +1,6 @@
 #include "screenshot_taker.h"
 
+#include "live_editing.h"
 #include "workbench_session.h"
 
 #include <QCoreApplication>
@@ -15,11 +16,24 @@ ScreenshotTaker::ScreenshotTaker(QWidget* window, WorkbenchSession* session, con
     connect(session, &WorkbenchSession::errorOccurred, this, [this] { m_hadError = true; });
 }
 
+void ScreenshotTaker::watch(LiveEditing* live) {
+    m_live = live;
+    connect(live, &LiveEditing::errorOccurred, this, [this] { m_hadError = true; });
+}
+
+bool ScreenshotTaker::isBusy() const {
+    return m_session->isBusy() || (m_live && m_live->isBusy());
+}
+
 void ScreenshotTaker::arm(int timeoutMs) {
-    connect(m_session, &WorkbenchSession::busyChanged, this, [this](bool busy) {
-        if (!busy) shootSoon();
+    connect(m_session, &WorkbenchSession::busyChanged, this, [this] {
+        if (!isBusy()) shootSoon();
     });
-    if (!m_session->isBusy()) shootSoon();
+    if (m_live)
+        connect(m_live, &LiveEditing::busyChanged, this, [this] {
+            if (!isBusy()) shootSoon();
+        });
+    if (!isBusy()) shootSoon();
     QTimer::singleShot(timeoutMs, this, [this] {
         std::fprintf(stderr, "quantscope: nothing settled in time; no screenshot\n");
         QCoreApplication::exit(2);
@@ -34,6 +48,10 @@ void ScreenshotTaker::shootSoon() {
 }
 
 void ScreenshotTaker::shoot() {
+    if (isBusy()) { // something started during the grace period: wait for it
+        m_scheduled = false;
+        return;
+    }
     if (!m_window->grab().save(m_path, "PNG")) {
         std::fprintf(stderr, "quantscope: %s: cannot write the screenshot\n", qPrintable(m_path));
         QCoreApplication::exit(2);

@@ -105,10 +105,15 @@ TokenStats compareToReference(const float* logits, int64_t vocab, const Referenc
     double kl = 0, keptQ = 0;
     const int32_t* ids = ref.ids.data() + r.offset;
     const float* lp = ref.logProbs.data() + r.offset;
-    for (uint32_t k = 0; k < r.count; ++k) {
-        const double logQ = double(logits[ids[k]]) - logZ;
-        kl += std::exp(double(lp[k])) * (double(lp[k]) - logQ);
-        keptQ += std::exp(logQ);
+    // Exact references store the whole vocabulary in id order: one SIMD pass.
+    if (int64_t(r.count) == vocab) {
+        kl = kernels::klDivergence(lp, logits, vocab, float(logZ));
+    } else {
+        for (uint32_t k = 0; k < r.count; ++k) {
+            const double logQ = double(logits[ids[k]]) - logZ;
+            kl += std::exp(double(lp[k])) * (double(lp[k]) - logQ);
+            keptQ += std::exp(logQ);
+        }
     }
     if (std::isfinite(r.tailLogMass)) {
         const double tailQ = std::max(1e-30, 1.0 - keptQ);

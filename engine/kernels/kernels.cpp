@@ -41,6 +41,7 @@ HWY_EXPORT(MaxValue);
 HWY_EXPORT(LogSumExp);
 HWY_EXPORT(Softmax);
 HWY_EXPORT(SoftmaxPowerSums);
+HWY_EXPORT(KlDivergence);
 
 namespace {
 
@@ -234,6 +235,10 @@ void softmax(float* x, int64_t n) {
 
 void softmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, double* zWeighted) {
     HWY_DYNAMIC_DISPATCH(SoftmaxPowerSums)(z, n, zmax, sums, zWeighted);
+}
+
+double klDivergence(const float* logP, const float* logits, int64_t n, float logZ) {
+    return HWY_DYNAMIC_DISPATCH(KlDivergence)(logP, logits, n, logZ);
 }
 
 const char* simdTargetName() {

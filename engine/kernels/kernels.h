@@ -52,6 +52,11 @@ void softmax(float* x, int64_t n);
 constexpr int kPowerSums = 8;
 void softmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, double* zWeighted);
 
+// KL(P || Q) = sum_i exp(logP_i) * (logP_i - (logits_i - logZ)) for a full reference
+// distribution logP and the evaluated row's logits with normaliser logZ. Each term is formed
+// before summing, so close distributions lose nothing to cancellation.
+double klDivergence(const float* logP, const float* logits, int64_t n, float logZ);
+
 // Name of the SIMD target chosen at run time: "AVX3" (AVX-512), "AVX2", or the baseline
 // fallback ("SCALAR" with GCC 12, where Highway's EMU128 is disabled).
 const char* simdTargetName();
@@ -71,6 +76,7 @@ float maxValue(const float* x, int64_t n);
 float logSumExp(const float* x, int64_t n);
 void softmax(float* x, int64_t n);
 void softmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, double* zWeighted);
+double klDivergence(const float* logP, const float* logits, int64_t n, float logZ);
 } // namespace ref
 
 } // namespace qs

@@ -82,4 +82,11 @@ void softmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, doubl
     }
 }
 
+double klDivergence(const float* logP, const float* logits, int64_t n, float logZ) {
+    double kl = 0;
+    for (int64_t i = 0; i < n; ++i)
+        kl += std::exp(double(logP[i])) * (double(logP[i]) - (double(logits[i]) - double(logZ)));
+    return kl;
+}
+
 } // namespace qs::ref

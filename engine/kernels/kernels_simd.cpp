@@ -444,5 +444,21 @@ void SoftmaxPowerSums(const float* z, int64_t n, float zmax, double* sums, doubl
     }
 }
 
+double KlDivergence(const float* logP, const float* logits, int64_t n, float logZ) {
+    const D d;
+    const V vz = hn::Set(d, logZ);
+    V acc = hn::Zero(d);
+    int64_t i = 0;
+    for (; i + int64_t(kL) <= n; i += int64_t(kL)) {
+        const V lp = hn::LoadU(d, logP + i);
+        const V diff = hn::Sub(lp, hn::Sub(hn::LoadU(d, logits + i), vz));
+        acc = hn::Add(acc, hn::Mul(hn::Exp(d, lp), diff));
+    }
+    double kl = double(hn::GetLane(hn::SumOfLanes(d, acc)));
+    for (; i < n; ++i)
+        kl += std::exp(double(logP[i])) * (double(logP[i]) - (double(logits[i]) - double(logZ)));
+    return kl;
+}
+
 } // namespace qs::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();

@@ -469,6 +469,33 @@ private slots:
         for (int64_t i = 0; i < n; ++i) absZ += std::exp(double(z[size_t(i)]) - zmax) * std::fabs(z[size_t(i)]);
         QVERIFY(std::fabs(gotZ - wantZ) <= tol * absZ + kTinyAbs);
     }
+
+    void klDivergence_data() {
+        QTest::addColumn<qint64>("target");
+        QTest::addColumn<qint64>("n");
+        for (int64_t t : testTargets())
+            for (int64_t n : kOddSizes) QTest::addRow("%s n=%lld", targetLabel(t), (long long)n) << qint64(t) << qint64(n);
+    }
+    void klDivergence() {
+        QS_FETCH_TARGET();
+        QFETCH(qint64, n);
+        auto p = randomVector(size_t(n), 31, -6.0f, 6.0f), q = p;
+        const auto noise = randomVector(size_t(n), 37, -0.3f, 0.3f);
+        for (size_t i = 0; i < q.size(); ++i) q[i] += noise[i];
+        auto logNormalise = [](std::vector<float>& v) {
+            const float lse = qs::ref::logSumExp(v.data(), int64_t(v.size()));
+            for (float& x : v) x -= lse;
+        };
+        logNormalise(p);
+        const float logZ = qs::ref::logSumExp(q.data(), n);
+        const double got = qs::kernels::klDivergence(p.data(), q.data(), n, logZ);
+        const double want = qs::ref::klDivergence(p.data(), q.data(), n, logZ);
+        // Each term carries Exp's few ulps on |P_i * d_i|; the fp32 lane sums add ~n eps of the
+        // sum of |terms|, bounded here by max|d| = 0.6 + the normaliser rounding.
+        QVERIFY2(std::fabs(got - want) <= (double(n) + 16) * kEps * 0.7 + kTinyAbs,
+                 qPrintable(QStringLiteral("got %1 want %2").arg(got).arg(want)));
+        QVERIFY(n == 1 || want > 0); // one token: both distributions are certain, KL = 0
+    }
 };
 
 QTEST_GUILESS_MAIN(TestKernels)

@@ -54,6 +54,9 @@ public:
     bool isPreparing() const;
     bool isReady() const { return m_scheduler != nullptr; }
     EvalResultPtr reference() const { return m_reference; }
+    // The prepared evaluator (null until referenceReady), for background analyses that share
+    // its tokens and reference (UniformParetoSweep, token context).
+    std::shared_ptr<qs::IncrementalEvaluator> evaluator() const { return m_evaluator; }
     quint64 latestGeneration() const { return m_latest; }
     // Results that arrived after a newer submit() and were dropped (for tests and diagnostics).
     int droppedResults() const { return m_dropped; }

@@ -7,7 +7,7 @@
 
 namespace {
 // Bump when docks are added or renamed: an older saved state would hide the new ones.
-constexpr int kStateVersion = 2;
+constexpr int kStateVersion = 3;
 } // namespace
 
 DockLayout::DockLayout(QMainWindow* window) : QObject(window), m_window(window) {

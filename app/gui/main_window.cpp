@@ -1,5 +1,7 @@
 #include "main_window.h"
 
+#include "analysis_docks.h"
+#include "analysis_feed.h"
 #include "bit_width_editor.h"
 #include "dock_layout.h"
 #include "formatting.h"
@@ -37,6 +39,7 @@ MainWindow::MainWindow(WorkbenchSession* session, QWidget* parent)
     setAcceptDrops(true);
     createWidgets();
     createDocks();
+    m_analysis = new AnalysisDocks(this, m_session, m_live, m_docks, m_editor);
     m_actions = new MainWindowActions(this, m_session, m_live, m_docks);
     connectSession();
     connectLiveEditing();
@@ -147,12 +150,14 @@ void MainWindow::connectLiveEditing() {
             [this](const QString& message) { statusBar()->showMessage(message); });
     connect(m_live, &LiveEditing::busyChanged, this, &MainWindow::updateActions);
     connect(m_snapshots, &SnapshotView::loadRequested, m_live, &LiveEditing::loadSnapshot);
+    connect(m_analysis->feed(), &AnalysisFeed::errorOccurred, m_messages, &MessageBar::showError);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     m_docks->save();
     m_session->cancel();
     m_live->cancel();
+    m_analysis->feed()->cancel();
     event->accept();
 }
 

@@ -1,10 +1,10 @@
 #pragma once
 // The workbench window. The bit-width editor is the central widget; docks around it hold the
 // live metrics, the model's tensor tree and summary, the full-precision perplexity, the saved
-// snapshots and the edit history (QUndoView). Job progress with Cancel sits in the status bar,
-// errors in a non-modal message bar. All state lives in the WorkbenchSession and LiveEditing;
-// the window only wires views to them. Geometry and dock layout are restored from QSettings.
-// Model files/folders and texts can be dropped on the window.
+// snapshots and the edit history (QUndoView), and the analysis views (AnalysisDocks). Job progress
+// with Cancel sits in the status bar, errors in a non-modal message bar. All state lives in the
+// WorkbenchSession and LiveEditing; the window only wires views to them. Geometry and dock layout
+// are restored from QSettings. Model files/folders and texts can be dropped on the window.
 //
 //   WorkbenchSession session;
 //   MainWindow window(&session);
@@ -13,6 +13,7 @@
 
 #include <QMainWindow>
 
+class AnalysisDocks;
 class BitWidthEditor;
 class DockLayout;
 class JobProgressWidget;
@@ -42,6 +43,7 @@ public:
     MessageBar* messageBar() const { return m_messages; }
     MainWindowActions* actions() const { return m_actions; }
     DockLayout* docks() const { return m_docks; }
+    AnalysisDocks* analysisDocks() const { return m_analysis; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -68,5 +70,6 @@ private:
     MessageBar* m_messages = nullptr;
     JobProgressWidget* m_progress = nullptr;
     DockLayout* m_docks = nullptr;
+    AnalysisDocks* m_analysis = nullptr;
     MainWindowActions* m_actions = nullptr;
 };

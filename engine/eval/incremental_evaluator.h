@@ -69,6 +69,8 @@ public:
 
     const MemoryPlan& memoryPlan() const { return m_plan; }
     const WindowPlan& windowPlan() const { return m_windows; }
+    // The evaluation text as tokenized (what windowPlan() indexes).
+    const std::vector<int32_t>& tokens() const { return m_tokens; }
     int64_t scoredTokens() const { return m_windows.windows * m_windows.scoredPerWindow(); }
 
     // Full-precision pass: reference distributions and the FP block-input cache. Throws

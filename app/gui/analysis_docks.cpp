@@ -1,0 +1,117 @@
+#include "analysis_docks.h"
+
+#include "analysis_feed.h"
+#include "bit_width_editor.h"
+#include "charts/generation_preview.h"
+#include "charts/logit_distortion_view.h"
+#include "charts/outliers_view.h"
+#include "charts/pareto_view.h"
+#include "charts/saliency_view.h"
+#include "dock_layout.h"
+#include "live_editing.h"
+#include "quant_config_model.h"
+
+#include <QAbstractItemModel>
+#include <QDockWidget>
+#include <QItemSelectionModel>
+#include <QMainWindow>
+
+AnalysisDocks::AnalysisDocks(QMainWindow* window, WorkbenchSession* session, LiveEditing* live,
+                             DockLayout* docks, BitWidthEditor* editor)
+    : QObject(window), m_feed(new AnalysisFeed(session, live, this)), m_editor(editor),
+      m_logit(new LogitDistortionView(window)), m_pareto(new ParetoView(window)),
+      m_generation(new GenerationPreview(window)), m_saliency(new SaliencyView(window)),
+      m_outliers(new OutliersView(window)) {
+    m_logit->setObjectName(QStringLiteral("logitDistortionView"));
+    m_pareto->setObjectName(QStringLiteral("paretoView"));
+    m_generation->setObjectName(QStringLiteral("generationPreview"));
+    m_saliency->setObjectName(QStringLiteral("saliencyView"));
+    m_outliers->setObjectName(QStringLiteral("outliersView"));
+    createDocks(docks, window);
+    connectFeed();
+    connect(m_saliency, &SaliencyView::tensorSelected, this, &AnalysisDocks::selectTensor);
+    connect(m_outliers, &OutliersView::tensorSelected, this, &AnalysisDocks::selectTensor);
+    connect(m_editor->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &AnalysisDocks::onEditorSelection);
+}
+
+void AnalysisDocks::createDocks(DockLayout* docks, QMainWindow* window) {
+    // The right column runs the full height: live metrics over the Pareto trade-off (both about
+    // the current configuration). The heatmap sits under the tensor tree (both per tensor); the
+    // wide figures are tabs beside the snapshots and history under the editor.
+    window->setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    QDockWidget* pareto = docks->addDock(QStringLiteral("paretoDock"), tr("Pareto"), m_pareto,
+                                         Qt::RightDockWidgetArea);
+    QDockWidget* saliency = docks->addDock(QStringLiteral("saliencyDock"), tr("Saliency"),
+                                           m_saliency, Qt::LeftDockWidgetArea);
+    QDockWidget* snapshots = docks->dock(QStringLiteral("snapshotsDock"));
+    QDockWidget* logit = docks->addDock(QStringLiteral("logitDock"), tr("Logit Distortion"),
+                                        m_logit, Qt::BottomDockWidgetArea, snapshots);
+    docks->addDock(QStringLiteral("outliersDock"), tr("Outliers"), m_outliers,
+                   Qt::BottomDockWidgetArea, snapshots);
+    docks->addDock(QStringLiteral("generationDock"), tr("Generation Preview"), m_generation,
+                   Qt::BottomDockWidgetArea, snapshots);
+    logit->raise();
+    QList<QDockWidget*> vertical{pareto, saliency, logit};
+    QList<int> sizes{520, 360, 330};
+    if (QDockWidget* metrics = docks->dock(QStringLiteral("metricsDock"))) {
+        vertical << metrics;
+        sizes << 330;
+    }
+    if (QDockWidget* structure = docks->dock(QStringLiteral("structureDock"))) {
+        vertical << structure;
+        sizes << 260;
+    }
+    window->resizeDocks(vertical, sizes, Qt::Vertical);
+}
+
+void AnalysisDocks::connectFeed() {
+    connect(m_feed, &AnalysisFeed::cleared, this, [this] {
+        m_logit->clear();
+        m_pareto->clear();
+        m_saliency->setGrids({});
+        m_outliers->setData({});
+        m_editor->clearSensitivity();
+    });
+    connect(m_feed, &AnalysisFeed::modelChanged, m_generation, &GenerationPreview::setModel);
+    connect(m_feed, &AnalysisFeed::configurationChanged, m_generation,
+            &GenerationPreview::setConfiguration);
+    connect(m_feed, &AnalysisFeed::finalResultReady, m_logit, &LogitDistortionView::setResult);
+    connect(m_feed, &AnalysisFeed::tokenContextReady, m_logit,
+            &LogitDistortionView::setTokenContext);
+    connect(m_feed, &AnalysisFeed::referencePointReady, m_pareto, &ParetoView::setReference);
+    connect(m_feed, &AnalysisFeed::uniformPointReady, m_pareto, &ParetoView::addUniformPoint);
+    connect(m_feed, &AnalysisFeed::currentPointChanged, m_pareto, &ParetoView::setCurrent);
+    connect(m_feed, &AnalysisFeed::snapshotPointsChanged, m_pareto, &ParetoView::setSnapshots);
+    connect(m_pareto, &ParetoView::configurationRequested, m_feed,
+            &AnalysisFeed::loadConfiguration);
+    connect(m_feed, &AnalysisFeed::saliencyGridsReady, m_saliency, &SaliencyView::setGrids);
+    connect(m_feed, &AnalysisFeed::outlierDataReady, m_outliers, [this](const OutlierData& d) {
+        m_outliers->setData(d);
+        onEditorSelection();
+    });
+    connect(m_feed, &AnalysisFeed::sensitivityReady, m_editor, &BitWidthEditor::setSensitivity);
+}
+
+void AnalysisDocks::selectTensor(const QString& tensor) {
+    QItemSelectionModel* selection = m_editor->selectionModel();
+    const QAbstractItemModel* model = selection->model();
+    if (model && model->rowCount() > 0) {
+        const QModelIndexList hits = model->match(
+            model->index(0, 0), QuantConfigModel::TensorNameRole, tensor, 1, Qt::MatchExactly);
+        if (!hits.isEmpty())
+            selection->setCurrentIndex(hits.first(), QItemSelectionModel::ClearAndSelect);
+    }
+    m_saliency->setSelectedTensor(tensor);
+    m_outliers->setSelectedTensor(tensor);
+}
+
+void AnalysisDocks::onEditorSelection() {
+    const QString tensor = m_editor->selectionModel()
+                               ->currentIndex()
+                               .data(QuantConfigModel::TensorNameRole)
+                               .toString();
+    if (tensor.isEmpty()) return;
+    m_saliency->setSelectedTensor(tensor);
+    m_outliers->setSelectedTensor(tensor);
+}

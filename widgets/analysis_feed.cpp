@@ -88,7 +88,12 @@ AnalysisFeed::AnalysisFeed(WorkbenchSession* session, LiveEditing* live, QObject
 
     QuantConfigModel* config = live->configModel();
     connect(config, &QuantConfigModel::configChanged, this, [this](const qs::QuantConfig& c) {
-        emit configurationChanged(c, tr("current configuration"));
+        // "q4_0 + 3 rules + 5 overrides": what the preview's column title shows.
+        QString label = QString::fromStdString(c.defaultFormat);
+        if (!c.rules.empty()) label += tr(" + %n rule(s)", nullptr, int(c.rules.size()));
+        if (!c.overrides.empty())
+            label += tr(" + %n override(s)", nullptr, int(c.overrides.size()));
+        emit configurationChanged(c, label);
     });
 
     SnapshotModel* snapshots = live->snapshotModel();

@@ -55,3 +55,21 @@ function(qs_add_benchmark name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   target_compile_definitions(${name} PRIVATE QS_SHARED_DIR="${QS_SHARED_DIR}")
 endfunction()
+
+# Install locations (GNUInstallDirs). Plugins live in a private folder below the library dir;
+# with the usual prefixes that is /usr/lib/quantscope/plugins in the .deb. The path is relative
+# to the prefix, so an application finds it as <dir of the executable>/../${QS_PLUGIN_INSTALL_DIR}.
+include(GNUInstallDirs)
+set(QS_PLUGIN_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/quantscope/plugins")
+
+# qs_install_plugin(target) — installs a plugin (MODULE or SHARED library) into
+# QS_PLUGIN_INSTALL_DIR, so that `cpack` puts it in the package. No RPATH: plugins only link
+# system libraries and what the executable already loaded.
+function(qs_install_plugin target)
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "qs_install_plugin: no target named '${target}'")
+  endif()
+  install(TARGETS ${target}
+    LIBRARY DESTINATION "${QS_PLUGIN_INSTALL_DIR}"
+    RUNTIME DESTINATION "${QS_PLUGIN_INSTALL_DIR}")
+endfunction()

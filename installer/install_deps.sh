@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
+  dpkg-dev file            # dpkg-shlibdeps and file(1): Depends of the .deb built by cpack
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev
   libqt6svg6 qt6-qpa-plugins
   libtbb-dev libhwy-dev libeigen3-dev libhdf5-dev nlohmann-json3-dev

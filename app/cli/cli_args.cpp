@@ -1,6 +1,7 @@
 #include "cli_args.h"
 
 #include <charconv>
+#include <sstream>
 
 namespace qs::cli {
 
@@ -65,6 +66,15 @@ double CliArgs::doubleValue(const std::string& key, double fallback) const {
     } catch (const std::exception&) {
         throw UsageError("--" + key + " expects a number, got '" + it->second + "'");
     }
+}
+
+std::vector<std::string> CliArgs::listValue(const std::string& key,
+                                            const std::string& fallback) const {
+    std::vector<std::string> out;
+    std::stringstream ss(value(key, fallback));
+    for (std::string item; std::getline(ss, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
 }
 
 void CliArgs::expectAtMostPositionals(size_t n) const {

@@ -32,6 +32,9 @@ public:
     std::string value(const std::string& key, const std::string& fallback = {}) const;
     int64_t intValue(const std::string& key, int64_t fallback) const;
     double doubleValue(const std::string& key, double fallback) const;
+    // A comma-separated value ("q4_0,q8_0") as its non-empty items.
+    std::vector<std::string> listValue(const std::string& key,
+                                       const std::string& fallback = {}) const;
     // Fails if more than `n` positionals were given.
     void expectAtMostPositionals(size_t n) const;
 

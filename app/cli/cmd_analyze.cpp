@@ -19,15 +19,6 @@
 
 namespace qs::cli {
 
-namespace {
-std::vector<std::string> splitList(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string item; std::getline(ss, item, ',');)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
-} // namespace
 
 int runAnalyze(int argc, char** argv) {
     CliArgs args(argv, argc,
@@ -86,7 +77,7 @@ int runAnalyze(int argc, char** argv) {
         attachProgressPrinter(f3, quiet);
         s.predictedErrors = predictErrorTable(
             *model, *s.activations,
-            splitList(args.value("formats", "q8_0,q4_0,int4_g128_sym,int3_g32_sym")), popt, &f3);
+            args.listValue("formats", "q8_0,q4_0,int4_g128_sym,int3_g32_sym"), popt, &f3);
     }
     saveSession(s, outPath);
 

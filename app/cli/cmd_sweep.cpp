@@ -36,13 +36,6 @@ extern "C" void onInterrupt(int) {
     if (Feedback* fb = g_interruptTarget.load()) fb->cancel(); // an atomic store: signal-safe
 }
 
-std::vector<std::string> splitList(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string item; std::getline(ss, item, ',');)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
 
 std::string shortPart(const std::string& p) {
     return p.size() > 7 && p.ends_with(".weight") ? p.substr(0, p.size() - 7) : p;
@@ -85,7 +78,7 @@ int runSweep(int argc, char** argv) {
                  {"quiet", "json", "restart"});
     args.expectAtMostPositionals(1);
     const std::string sessionPath = args.positional(0, "SESSION.h5");
-    const std::vector<std::string> formats = splitList(args.value("formats"));
+    const std::vector<std::string> formats = args.listValue("formats");
     if (formats.empty()) throw UsageError("missing --formats F1,F2,...");
     const SweepUnit unit = parseSweepUnit(args.value("by", "layer"));
     const bool quiet = args.flag("quiet") || args.flag("json");

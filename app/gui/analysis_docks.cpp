@@ -27,6 +27,11 @@ AnalysisDocks::AnalysisDocks(QMainWindow* window, WorkbenchSession* session, Liv
     m_generation->setObjectName(QStringLiteral("generationPreview"));
     m_saliency->setObjectName(QStringLiteral("saliencyView"));
     m_outliers->setObjectName(QStringLiteral("outliersView"));
+    // The charts' own minimum sizes would add up to more than a 1280 x 800 window.
+    for (QWidget* view : {static_cast<QWidget*>(m_logit), static_cast<QWidget*>(m_pareto),
+                          static_cast<QWidget*>(m_generation), static_cast<QWidget*>(m_saliency),
+                          static_cast<QWidget*>(m_outliers)})
+        view->setMinimumSize(160, 120);
     createDocks(docks, window);
     connectFeed();
     connect(m_saliency, &SaliencyView::tensorSelected, this, &AnalysisDocks::selectTensor);

@@ -10,6 +10,8 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 set(HDF5_USE_STATIC_LIBRARIES OFF)
 find_package(HDF5 REQUIRED COMPONENTS C)
 
+# Qt Core always: the plugin host (plugins/host) serves the CLI (`quantscope-cli plugins`) too.
+find_package(Qt6 6.4 REQUIRED COMPONENTS Core)
 if(QS_BUILD_GUI OR QS_BUILD_TESTS)
   find_package(Qt6 6.4 REQUIRED COMPONENTS Core Gui Widgets Concurrent Test Charts Svg)
   set(CMAKE_AUTOMOC ON)

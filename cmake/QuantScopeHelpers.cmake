@@ -56,6 +56,39 @@ function(qs_add_benchmark name)
   target_compile_definitions(${name} PRIVATE QS_SHARED_DIR="${QS_SHARED_DIR}")
 endfunction()
 
+# qs_add_plugin(name SOURCES ... [DEPS ...] [OUTPUT_DIRECTORY dir] [ALLOW_UNDEFINED]) — a Qt
+# plugin: a MODULE library with AUTOMOC implementing one interface of plugins/sdk/quantscope.
+# A metadata template <name>.json.in beside the sources is configured (@PROJECT_VERSION@) into
+# the build folder, where Q_PLUGIN_METADATA(... FILE "<name>.json") finds it. The library lands
+# in ${CMAKE_BINARY_DIR}/plugins, where the build-tree applications and the tests look (or in
+# OUTPUT_DIRECTORY, for test fixtures). The engine is linked statically with its symbols kept
+# local (--exclude-libs), so each plugin has a private copy that neither the executable nor
+# another plugin interposes; --no-undefined catches a missing dependency at link time.
+function(qs_add_plugin name)
+  cmake_parse_arguments(ARG "ALLOW_UNDEFINED" "OUTPUT_DIRECTORY" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} MODULE ${ARG_SOURCES})
+  set(_json_in "${CMAKE_CURRENT_SOURCE_DIR}/${name}.json.in")
+  if(EXISTS "${_json_in}")
+    configure_file("${_json_in}" "${CMAKE_CURRENT_BINARY_DIR}/${name}.json" @ONLY)
+    target_include_directories(${name} PRIVATE "${CMAKE_CURRENT_BINARY_DIR}")
+  endif()
+  if(NOT ARG_OUTPUT_DIRECTORY)
+    set(ARG_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/plugins")
+  endif()
+  target_compile_options(${name} PRIVATE ${QS_WARNINGS})
+  target_compile_definitions(${name} PRIVATE QS_VERSION="${PROJECT_VERSION}")
+  target_link_libraries(${name} PRIVATE qs_plugin_sdk ${ARG_DEPS})
+  target_link_options(${name} PRIVATE "LINKER:--exclude-libs,ALL")
+  if(NOT ARG_ALLOW_UNDEFINED)
+    target_link_options(${name} PRIVATE "LINKER:--no-undefined")
+  endif()
+  set_target_properties(${name} PROPERTIES
+    AUTOMOC ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
+endfunction()
+
 # Install locations (GNUInstallDirs). Plugins live in a private folder below the library dir;
 # with the usual prefixes that is /usr/lib/quantscope/plugins in the .deb. The path is relative
 # to the prefix, so an application finds it as <dir of the executable>/../${QS_PLUGIN_INSTALL_DIR}.

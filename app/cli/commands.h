@@ -16,5 +16,6 @@ int runSweep(int argc, char** argv);
 int runExport(int argc, char** argv);
 int runImatrix(int argc, char** argv);
 int runCompare(int argc, char** argv);
+int runPlugins(int argc, char** argv);
 
 } // namespace qs::cli

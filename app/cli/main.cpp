@@ -44,6 +44,8 @@ constexpr Command kCommands[] = {
     {"imatrix", qs::cli::runImatrix,
      "imatrix export MODEL --data TEXT --out FILE.gguf|FILE.dat [--ctx N] [--max-tokens N] [--threads N]\n"
      "                imatrix import FILE [--chunk-size N] [--json]   llama.cpp importance matrices"},
+    {"plugins", qs::cli::runPlugins,
+     "plugins [--path DIR[:DIR...]] [--json]   plugins found, with status, version and path"},
     {"generate", qs::cli::runGenerate,
      "generate MODEL [--prompt S] [-n N] [--temperature T] [--top-p P] [--seed S] [--json]"},
     {"sweep", qs::cli::runSweep,

@@ -47,10 +47,11 @@ QString notAPluginReason(const QString& path, const QString& qtError) {
     const bool elf = head == QByteArray("\x7f"
                                         "ELF",
                                         4);
+    if (head.isEmpty()) return QStringLiteral("an empty file, not a shared library");
     QString why = elf ? QStringLiteral("a shared library without Qt plugin metadata (no "
                                        "Q_PLUGIN_METADATA)")
                       : QStringLiteral("not a shared library");
-    if (!qtError.isEmpty() && !qtError.startsWith(QLatin1String("Unknown error")))
+    if (!elf && !qtError.isEmpty() && !qtError.startsWith(QLatin1String("Unknown error")))
         why += QStringLiteral(": ") + qtError;
     return why;
 }

@@ -1,5 +1,7 @@
 #include "analysis_feed.h"
 
+#include <QThreadPool>
+
 #include "evaluation_controller.h"
 #include "job_runner.h"
 #include "live_editing.h"
@@ -74,8 +76,11 @@ Q_DECLARE_METATYPE(LayerAnalysis)
 Q_DECLARE_METATYPE(ContextHandle)
 
 AnalysisFeed::AnalysisFeed(WorkbenchSession* session, LiveEditing* live, QObject* parent)
-    : QObject(parent), m_session(session), m_live(live), m_layerRunner(new JobRunner(this)),
-      m_contextRunner(new JobRunner(this)), m_sweep(new UniformParetoSweep(this)) {
+    : QObject(parent), m_session(session), m_live(live), m_pool(new QThreadPool(this)),
+      m_layerRunner(new JobRunner(this, m_pool)), m_contextRunner(new JobRunner(this, m_pool)),
+      m_sweep(new UniformParetoSweep(this)) {
+    m_pool->setMaxThreadCount(1);
+    m_sweep->setThreadPool(m_pool);
     EvaluationController* controller = live->controller();
     connect(controller, &EvaluationController::preparingStarted, this, &AnalysisFeed::onPreparing);
     connect(controller, &EvaluationController::referenceReady, this, &AnalysisFeed::onReference);

@@ -31,6 +31,7 @@
 #include <memory>
 
 namespace qs {
+class QThreadPool;
 class Model;
 struct EvalResult;
 } // namespace qs
@@ -82,6 +83,9 @@ private:
 
     WorkbenchSession* m_session;
     LiveEditing* m_live;
+    // One worker for all background analysis, apart from the global pool that loading and the
+    // live evaluation use: analysis may be slow, but it never makes the user wait.
+    QThreadPool* m_pool;
     JobRunner* m_layerRunner;
     JobRunner* m_contextRunner;
     UniformParetoSweep* m_sweep;

@@ -1,5 +1,7 @@
 #include "evaluation_controller.h"
 
+#include "background_priority.h"
+
 #include "job_runner.h"
 
 #include "core/error.h"
@@ -58,6 +60,7 @@ EvaluatorHandle prepareEvaluator(const ModelHandle& model, const QString& textPa
 
 EvaluationController::EvaluationController(QObject* parent)
     : QObject(parent), m_runner(new JobRunner(this)) {
+    BackgroundPriority::install(); // evaluation threads yield the cores to the GUI thread
     qRegisterMetaType<EvalResultPtr>();
     connect(m_runner, &JobRunner::progressChanged, this, &EvaluationController::progressChanged);
     connect(m_runner, &JobRunner::runningChanged, this, &EvaluationController::busyChanged);

@@ -1,5 +1,7 @@
 #include "job_runner.h"
 
+#include <QThreadPool>
+
 #include "core/error.h"
 #include "core/feedback.h"
 
@@ -43,7 +45,8 @@ QVariant runGuarded(const JobRunner::Work& work, qs::Feedback& feedback, QString
 
 } // namespace
 
-JobRunner::JobRunner(QObject* parent) : QObject(parent) {}
+JobRunner::JobRunner(QObject* parent, QThreadPool* pool)
+    : QObject(parent), m_pool(pool ? pool : QThreadPool::globalInstance()) {}
 
 JobRunner::~JobRunner() {
     for (const auto& job : m_jobs) job->feedback->cancel();
@@ -71,7 +74,7 @@ quint64 JobRunner::start(const QString& title, Work work) {
     job->watcher = new QFutureWatcher<Outcome>(this);
     connect(job->watcher, &QFutureWatcherBase::finished, this,
             [this, generation] { onWorkerDone(generation); });
-    job->watcher->setFuture(QtConcurrent::run([work = std::move(work), feedback = job->feedback]() {
+    job->watcher->setFuture(QtConcurrent::run(m_pool, [work = std::move(work), feedback = job->feedback]() {
         Outcome outcome;
         outcome.value = runGuarded(work, *feedback, outcome.error, outcome.canceled);
         return outcome;

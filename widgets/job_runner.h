@@ -27,6 +27,8 @@
 #include <memory>
 #include <vector>
 
+class QThreadPool;
+
 namespace qs {
 class Feedback;
 }
@@ -37,7 +39,9 @@ class JobRunner : public QObject {
 public:
     using Work = std::function<QVariant(qs::Feedback& feedback)>;
 
-    explicit JobRunner(QObject* parent = nullptr);
+    // `pool` (not owned; default: QThreadPool::globalInstance()) lets background analysis run on
+    // a pool of its own so it never starves the jobs the user is waiting for.
+    explicit JobRunner(QObject* parent = nullptr, QThreadPool* pool = nullptr);
     // Cancels every job still running and waits for the workers to notice (they check their
     // Feedback often), because their progress callbacks point at this object.
     ~JobRunner() override;
@@ -71,6 +75,7 @@ private:
     void onWorkerDone(quint64 generation);
     void announceIfIdle();
 
+    QThreadPool* m_pool;
     std::vector<std::unique_ptr<Job>> m_jobs; // every worker not yet collected, active or not
     quint64 m_active = 0;
     quint64 m_lastGeneration = 0;

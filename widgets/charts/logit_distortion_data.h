@@ -56,7 +56,9 @@ struct LogitDistortionData {
 struct LogitDistortionOptions {
     int binsPerDecade = 5;
     double kldFloor = 1e-6; // smallest bin edge considered (nats)
-    int maxScatterPoints = 3000;
+    // QtCharts makes one graphics item per scatter point; beyond a few hundred, rebuilding the
+    // series stalls the GUI thread for tens of milliseconds.
+    int maxScatterPoints = 400;
 };
 
 // Reliability bins come from result.metrics (calibration, calibrationRef); the rest from

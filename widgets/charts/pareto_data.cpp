@@ -6,6 +6,7 @@
 #include "model/model.h"
 
 #include <QPromise>
+#include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
@@ -145,7 +146,7 @@ quint64 UniformParetoSweep::start(std::shared_ptr<qs::IncrementalEvaluator> eval
 
     const std::string fallback = fallbackFormat.toStdString();
     QStringList names = formats;
-    watcher->setFuture(QtConcurrent::run([evaluator = std::move(evaluator), names, fallback,
+    watcher->setFuture(QtConcurrent::run(m_pool ? m_pool : QThreadPool::globalInstance(), [evaluator = std::move(evaluator), names, fallback,
                                           feedback, index](QPromise<Item>& promise) {
         try {
             if (!evaluator->hasReference()) evaluator->buildReference(feedback.get());

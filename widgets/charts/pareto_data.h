@@ -25,6 +25,7 @@
 #include <memory>
 
 namespace qs {
+class QThreadPool;
 class Feedback;
 class IncrementalEvaluator;
 class Model;
@@ -70,6 +71,8 @@ public:
     // Evaluates the formats one after another on a worker thread; the evaluator's reference is
     // built first if it has none. Supersedes a running sweep (its late results are dropped).
     // Returns the sweep's generation id.
+    // Runs on `pool` (not owned) instead of the global pool when set.
+    void setThreadPool(QThreadPool* pool) { m_pool = pool; }
     quint64 start(std::shared_ptr<qs::IncrementalEvaluator> evaluator, const QStringList& formats,
                   const QString& fallbackFormat = QStringLiteral("f16"));
     void cancel();
@@ -89,4 +92,5 @@ private:
     quint64 m_generation = 0;
     std::shared_ptr<qs::Feedback> m_feedback;
     QFutureWatcher<Item>* m_watcher = nullptr;
+    QThreadPool* m_pool = nullptr;
 };

@@ -12,7 +12,8 @@ std::shared_ptr<Model> loadModelFromArgs(const CliArgs& args, bool requireTokeni
     LoadOptions opt;
     opt.tokenizerPath = args.value("tokenizer");
     opt.requireTokenizer = requireTokenizer;
-    return loadModel(args.positional(0, "MODEL (a llama2.c .bin, a .gguf or a Hugging Face folder)"), opt);
+    return loadModel(
+        args.positional(0, "MODEL (a llama2.c .bin, a .gguf or a Hugging Face folder)"), opt);
 }
 
 std::shared_ptr<void> limitThreads(const CliArgs& args) {

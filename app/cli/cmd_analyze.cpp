@@ -19,7 +19,6 @@
 
 namespace qs::cli {
 
-
 int runAnalyze(int argc, char** argv) {
     CliArgs args(argv, argc,
                  {"data", "out", "ctx", "protocol", "max-tokens", "seed", "threads", "tokenizer",

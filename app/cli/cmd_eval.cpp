@@ -5,10 +5,10 @@
 
 #include "core/text_file.h"
 #include "eval/incremental_evaluator.h"
-#include "eval_report.h"
-#include "quant/quant_config.h"
 #include "eval/perplexity.h"
+#include "eval_report.h"
 #include "kernels/kernels.h"
+#include "quant/quant_config.h"
 #include "tokenizer/tokenizer.h"
 
 #include <nlohmann/json.hpp>
@@ -28,7 +28,8 @@ bool wantsQuantized(const CliArgs& a) {
 }
 
 QuantConfig configFromArgs(const CliArgs& args, std::string& label) {
-    if (args.has("config") && args.has("uniform")) throw UsageError("give --config or --uniform, not both");
+    if (args.has("config") && args.has("uniform"))
+        throw UsageError("give --config or --uniform, not both");
     QuantConfig cfg;
     if (args.has("config")) {
         cfg = QuantConfig::load(args.value("config"));
@@ -40,10 +41,12 @@ QuantConfig configFromArgs(const CliArgs& args, std::string& label) {
     if (args.has("embedding")) cfg.embeddingFormat = args.value("embedding");
     if (args.has("output")) cfg.outputFormat = args.value("output");
     if (args.has("act-quant")) cfg.activations = args.value("act-quant");
-    if (args.has("fallback")) cfg.fallbackFormat = args.value("fallback");
-    else if (!args.has("config")) cfg.fallbackFormat = "f16"; // llama.cpp's choice for misfit rows
-    label += " (embedding " + cfg.embeddingFormat + ", output " + cfg.outputFormat + ", activations " +
-             cfg.activations + ")";
+    if (args.has("fallback"))
+        cfg.fallbackFormat = args.value("fallback");
+    else if (!args.has("config"))
+        cfg.fallbackFormat = "f16"; // llama.cpp's choice for misfit rows
+    label += " (embedding " + cfg.embeddingFormat + ", output " + cfg.outputFormat +
+             ", activations " + cfg.activations + ")";
     return cfg;
 }
 
@@ -51,7 +54,8 @@ int runQuantizedEval(const CliArgs& args, const Model& model, std::shared_ptr<Mo
                      std::vector<int32_t> tokens, const PerplexityOptions& opt) {
     std::string label;
     const QuantConfig cfg = configFromArgs(args, label);
-    const ResolvedConfig resolved = cfg.resolve(model.desc()); // reject a bad config before the FP pass
+    const ResolvedConfig resolved =
+        cfg.resolve(model.desc()); // reject a bad config before the FP pass
     if (!resolved.fallbacks().empty() && !args.flag("json")) {
         std::string names;
         for (const auto& n : resolved.fallbacks()) names += (names.empty() ? "" : ", ") + n;
@@ -82,11 +86,12 @@ int runQuantizedEval(const CliArgs& args, const Model& model, std::shared_ptr<Mo
         std::cout << j.dump(2) << '\n';
     } else {
         std::printf("model            %s\n", model.desc().path.c_str());
-        std::printf("data             %s, ctx %d, protocol %s\n", args.value("data").c_str(), opt.ctx,
-                    std::string(protocolName(opt.protocol)).c_str());
+        std::printf("data             %s, ctx %d, protocol %s\n", args.value("data").c_str(),
+                    opt.ctx, std::string(protocolName(opt.protocol)).c_str());
         printQuantReport(label, ev.referenceResult(), r);
         if (ev.memoryPlan().referenceTopK < model.weights().output.rows)
-            std::printf("(KLD from the reference's top-%d tokens plus tail mass)\n", ev.memoryPlan().referenceTopK);
+            std::printf("(KLD from the reference's top-%d tokens plus tail mass)\n",
+                        ev.memoryPlan().referenceTopK);
     }
     return 0;
 }
@@ -95,8 +100,9 @@ int runQuantizedEval(const CliArgs& args, const Model& model, std::shared_ptr<Mo
 
 int runEval(int argc, char** argv) {
     CliArgs args(argv, argc,
-                 {"data", "ctx", "protocol", "max-tokens", "max-bytes", "threads", "tokenizer", "config",
-                  "uniform", "act-quant", "embedding", "output", "budget-mb", "seed", "save-config", "fallback"},
+                 {"data", "ctx", "protocol", "max-tokens", "max-bytes", "threads", "tokenizer",
+                  "config", "uniform", "act-quant", "embedding", "output", "budget-mb", "seed",
+                  "save-config", "fallback"},
                  {"json", "quiet"});
     args.expectAtMostPositionals(1);
     const std::string dataPath = args.value("data");
@@ -106,20 +112,23 @@ int runEval(int argc, char** argv) {
     opt.protocol = parseProtocol(args.value("protocol", "half"));
     opt.maxTokens = args.intValue("max-tokens", 0);
     const int64_t maxBytes = args.intValue("max-bytes", 0);
-    if (opt.maxTokens < 0 || maxBytes < 0) throw UsageError("--max-tokens/--max-bytes must be >= 0");
+    if (opt.maxTokens < 0 || maxBytes < 0)
+        throw UsageError("--max-tokens/--max-bytes must be >= 0");
     auto threads = limitThreads(args);
 
     auto t0 = std::chrono::steady_clock::now();
     auto model = loadModelFromArgs(args, /*requireTokenizer=*/true);
-    const double loadSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double loadSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (opt.ctx > model->hp().maxSeqLen && model->hp().maxSeqLen > 0)
-        std::fprintf(stderr, "warning: --ctx %d exceeds the model's trained context of %d\n", opt.ctx,
-                     model->hp().maxSeqLen);
+        std::fprintf(stderr, "warning: --ctx %d exceeds the model's trained context of %d\n",
+                     opt.ctx, model->hp().maxSeqLen);
 
     const std::string text = readTextFile(dataPath, uint64_t(maxBytes));
     t0 = std::chrono::steady_clock::now();
     const std::vector<int32_t> tokens = model->tokenizer()->encode(text, /*addBos=*/true);
-    const double tokenizeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double tokenizeSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     if (wantsQuantized(args)) return runQuantizedEval(args, *model, model, tokens, opt);
 
@@ -128,16 +137,24 @@ int runEval(int argc, char** argv) {
     const PerplexityResult r = evaluatePerplexity(*model, tokens, opt, &fb);
 
     if (args.flag("json")) {
-        nlohmann::json j = {
-            {"model", model->desc().path}, {"data", dataPath},
-            {"ctx", opt.ctx}, {"protocol", std::string(protocolName(opt.protocol))},
-            {"text_tokens", tokens.size()}, {"windows", r.windows},
-            {"scored_tokens", r.scoredTokens}, {"processed_tokens", r.processedTokens},
-            {"mean_nll", r.meanNll}, {"nll_std_error", r.nllStdError},
-            {"ppl", r.ppl}, {"ppl_ci95", {r.pplLow, r.pplHigh}},
-            {"seconds", r.seconds}, {"tokens_per_second", r.tokensPerSecond},
-            {"load_seconds", loadSeconds}, {"tokenize_seconds", tokenizeSeconds},
-            {"threads", activeThreads()}, {"simd", kernels::simdTargetName()}};
+        nlohmann::json j = {{"model", model->desc().path},
+                            {"data", dataPath},
+                            {"ctx", opt.ctx},
+                            {"protocol", std::string(protocolName(opt.protocol))},
+                            {"text_tokens", tokens.size()},
+                            {"windows", r.windows},
+                            {"scored_tokens", r.scoredTokens},
+                            {"processed_tokens", r.processedTokens},
+                            {"mean_nll", r.meanNll},
+                            {"nll_std_error", r.nllStdError},
+                            {"ppl", r.ppl},
+                            {"ppl_ci95", {r.pplLow, r.pplHigh}},
+                            {"seconds", r.seconds},
+                            {"tokens_per_second", r.tokensPerSecond},
+                            {"load_seconds", loadSeconds},
+                            {"tokenize_seconds", tokenizeSeconds},
+                            {"threads", activeThreads()},
+                            {"simd", kernels::simdTargetName()}};
         std::cout << j.dump(2) << '\n';
         return 0;
     }

@@ -27,12 +27,15 @@ int runFormats(int argc, char** argv) {
         if (!family.empty() && f->family() != family) continue;
         const double bpw = f->bitsPerWeight(kQuotedRowLength);
         if (args.flag("json"))
-            list.push_back({{"name", f->name()}, {"family", f->family()}, {"bits", f->nominalBits()},
-                            {"bits_per_weight", bpw}, {"ggml_type", f->ggmlType()},
+            list.push_back({{"name", f->name()},
+                            {"family", f->family()},
+                            {"bits", f->nominalBits()},
+                            {"bits_per_weight", bpw},
+                            {"ggml_type", f->ggmlType()},
                             {"description", f->description()}});
         else
-            std::printf("%-22s %-10s %5d %8.4f  %s\n", f->name().c_str(), f->family().c_str(), f->nominalBits(), bpw,
-                        f->description().c_str());
+            std::printf("%-22s %-10s %5d %8.4f  %s\n", f->name().c_str(), f->family().c_str(),
+                        f->nominalBits(), bpw, f->description().c_str());
     }
     if (args.flag("json")) std::cout << list.dump(2) << '\n';
     return 0;

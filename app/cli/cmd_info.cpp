@@ -21,13 +21,21 @@ std::string shapeString(const std::vector<int64_t>& shape) {
 }
 
 nlohmann::json hparamsJson(const HParams& hp) {
-    return {{"dim", hp.dim},           {"hidden_dim", hp.hiddenDim}, {"n_layers", hp.nLayers},
-            {"n_heads", hp.nHeads},    {"n_kv_heads", hp.nKvHeads},  {"head_dim", hp.headDim},
-            {"vocab_size", hp.vocabSize}, {"max_seq_len", hp.maxSeqLen},
-            {"norm_eps", hp.normEps},  {"rope_theta", hp.ropeTheta},
+    return {{"dim", hp.dim},
+            {"hidden_dim", hp.hiddenDim},
+            {"n_layers", hp.nLayers},
+            {"n_heads", hp.nHeads},
+            {"n_kv_heads", hp.nKvHeads},
+            {"head_dim", hp.headDim},
+            {"vocab_size", hp.vocabSize},
+            {"max_seq_len", hp.maxSeqLen},
+            {"norm_eps", hp.normEps},
+            {"rope_theta", hp.ropeTheta},
             {"rope_style", hp.rope == RopeStyle::Interleaved ? "interleaved" : "rotate_half"},
-            {"tied_output", hp.tiedOutput}, {"qkv_bias", hp.qkvBias},
-            {"bos_id", hp.bosId},      {"eos_id", hp.eosId}};
+            {"tied_output", hp.tiedOutput},
+            {"qkv_bias", hp.qkvBias},
+            {"bos_id", hp.bosId},
+            {"eos_id", hp.eosId}};
 }
 
 } // namespace
@@ -47,12 +55,15 @@ int runInfo(int argc, char** argv) {
         j["hparams"] = hparamsJson(d.hp);
         j["parameters"] = d.parameterCount();
         j["file_bytes"] = d.fileBytes;
-        j["tokenizer"] = tok ? nlohmann::json{{"kind", tok->kind()}, {"vocab_size", tok->vocabSize()}}
-                             : nlohmann::json(nullptr);
+        j["tokenizer"] =
+            tok ? nlohmann::json{{"kind", tok->kind()}, {"vocab_size", tok->vocabSize()}}
+                : nlohmann::json(nullptr);
         for (const auto& t : d.tensors)
-            j["tensors"].push_back({{"name", t.name}, {"file_name", t.fileName},
+            j["tensors"].push_back({{"name", t.name},
+                                    {"file_name", t.fileName},
                                     {"type", std::string(dtypeName(t.fileType))},
-                                    {"shape", t.shape}, {"block", t.block},
+                                    {"shape", t.shape},
+                                    {"block", t.block},
                                     {"parameters", t.elementCount()}});
         std::cout << j.dump(2) << '\n';
         return 0;
@@ -77,8 +88,9 @@ int runInfo(int argc, char** argv) {
         std::printf("tokenizer    none found\n");
     std::printf("\n%-32s %-5s %-14s %12s\n", "tensor", "type", "shape", "parameters");
     for (const auto& t : d.tensors)
-        std::printf("%-32s %-5s %-14s %12s\n", t.name.c_str(), std::string(dtypeName(t.fileType)).c_str(),
-                    shapeString(t.shape).c_str(), withThousands(t.elementCount()).c_str());
+        std::printf("%-32s %-5s %-14s %12s\n", t.name.c_str(),
+                    std::string(dtypeName(t.fileType)).c_str(), shapeString(t.shape).c_str(),
+                    withThousands(t.elementCount()).c_str());
     return 0;
 }
 

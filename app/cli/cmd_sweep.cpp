@@ -36,7 +36,6 @@ extern "C" void onInterrupt(int) {
     if (Feedback* fb = g_interruptTarget.load()) fb->cancel(); // an atomic store: signal-safe
 }
 
-
 std::string shortPart(const std::string& p) {
     return p.size() > 7 && p.ends_with(".weight") ? p.substr(0, p.size() - 7) : p;
 }

@@ -18,12 +18,14 @@ namespace {
 bool looksLikeTokenizerFile(const std::filesystem::path& p) {
     const std::string name = p.filename().string();
     return !std::filesystem::is_directory(p) &&
-           (name.rfind("tokenizer", 0) == 0 || p.extension() == ".model" || p.extension() == ".json");
+           (name.rfind("tokenizer", 0) == 0 || p.extension() == ".model" ||
+            p.extension() == ".json");
 }
 } // namespace
 
 int runTokenize(int argc, char** argv) {
-    CliArgs args(argv, argc, {"text", "file", "tokenizer", "max-bytes"}, {"no-bos", "pieces", "json"});
+    CliArgs args(argv, argc, {"text", "file", "tokenizer", "max-bytes"},
+                 {"no-bos", "pieces", "json"});
     args.expectAtMostPositionals(1);
     const std::filesystem::path source = args.positional(0, "MODEL or TOKENIZER file");
     std::shared_ptr<const Tokenizer> tok;
@@ -32,10 +34,12 @@ int runTokenize(int argc, char** argv) {
     } else {
         tok = loadModelFromArgs(args, /*requireTokenizer=*/true)->tokenizer();
     }
-    if (args.has("text") == args.has("file")) throw UsageError("give exactly one of --text or --file");
-    const std::string text = args.has("text")
-                                 ? args.value("text")
-                                 : readTextFile(args.value("file"), uint64_t(args.intValue("max-bytes", 0)));
+    if (args.has("text") == args.has("file"))
+        throw UsageError("give exactly one of --text or --file");
+    const std::string text =
+        args.has("text")
+            ? args.value("text")
+            : readTextFile(args.value("file"), uint64_t(args.intValue("max-bytes", 0)));
     const auto ids = tok->encode(text, !args.flag("no-bos"));
 
     if (args.flag("json")) {

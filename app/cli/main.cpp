@@ -20,10 +20,12 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"analyze", qs::cli::runAnalyze,
-     "analyze MODEL --data TEXT --out SESSION.h5 [--ctx N] [--protocol P] [--max-tokens N] [--seed N]\n"
+     "analyze MODEL --data TEXT --out SESSION.h5 [--ctx N] [--protocol P] [--max-tokens N] [--seed "
+     "N]\n"
      "                [--calibration TEXT] [--gram] [--formats F1,F2] [--fallback F] [--no-stats]\n"
      "                reference pass, statistics and predicted error into a session file"},
-    {"info", qs::cli::runInfo, "info MODEL [--tokenizer T] [--json]   architecture, tensors, sizes"},
+    {"info", qs::cli::runInfo,
+     "info MODEL [--tokenizer T] [--json]   architecture, tensors, sizes"},
     {"tokenize", qs::cli::runTokenize,
      "tokenize MODEL|TOKENIZER (--text S | --file F) [--no-bos] [--pieces] [--json]"},
     {"eval", qs::cli::runEval,
@@ -32,18 +34,25 @@ constexpr Command kCommands[] = {
      "                [--config CFG.json | --uniform FORMAT] [--embedding F] [--output F]\n"
      "                [--act-quant none|int8_token|q8_0|q8_k|f16|ggml] [--fallback F]\n"
      "                [--budget-mb N] [--seed N]\n"
-     "                [--save-config OUT.json]   quantized vs full precision: PPL, KLD, top-1, calibration"},
+     "                [--save-config OUT.json]   quantized vs full precision: PPL, KLD, top-1, "
+     "calibration"},
     {"compare", qs::cli::runCompare,
      "compare MODEL --data TEXT --formats F1,F2,... [--ctx N] [--protocol P] [--max-tokens N]\n"
-     "                [--fallback F] [--act-quant A] [--json|--csv]   uniform formats side by side"},
+     "                [--fallback F] [--act-quant A] [--json|--csv]   uniform formats side by "
+     "side"},
     {"export", qs::cli::runExport,
-     "export MODEL (--config CFG.json | --uniform F) --format gguf|llama-quantize|hf-compressed-tensors|\n"
+     "export MODEL (--config CFG.json | --uniform F) --format "
+     "gguf|llama-quantize|hf-compressed-tensors|\n"
      "                hf-gptqmodel|json --out PATH [--fallback F] [--input IN.gguf] [--data TEXT]\n"
-     "                [--no-hash]   quantized GGUF, llama-quantize command, HF quantization_config, record"},
-    {"formats", qs::cli::runFormats, "formats [--family F] [--json]   quantization formats with bits per weight"},
+     "                [--no-hash]   quantized GGUF, llama-quantize command, HF "
+     "quantization_config, record"},
+    {"formats", qs::cli::runFormats,
+     "formats [--family F] [--json]   quantization formats with bits per weight"},
     {"imatrix", qs::cli::runImatrix,
-     "imatrix export MODEL --data TEXT --out FILE.gguf|FILE.dat [--ctx N] [--max-tokens N] [--threads N]\n"
-     "                imatrix import FILE [--chunk-size N] [--json]   llama.cpp importance matrices"},
+     "imatrix export MODEL --data TEXT --out FILE.gguf|FILE.dat [--ctx N] [--max-tokens N] "
+     "[--threads N]\n"
+     "                imatrix import FILE [--chunk-size N] [--json]   llama.cpp importance "
+     "matrices"},
     {"plugins", qs::cli::runPlugins,
      "plugins [--path DIR[:DIR...]] [--json]   plugins found, with status, version and path"},
     {"generate", qs::cli::runGenerate,

@@ -12,7 +12,21 @@
 namespace qs {
 
 // Values are stable (appended only); ggml block types share ggml's names.
-enum class DType : uint8_t { F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K };
+enum class DType : uint8_t {
+    F32,
+    F16,
+    BF16,
+    Q8_0,
+    Q4_0,
+    Q4_1,
+    Q5_0,
+    Q5_1,
+    Q2_K,
+    Q3_K,
+    Q4_K,
+    Q5_K,
+    Q6_K
+};
 
 std::string_view dtypeName(DType t);
 
@@ -55,7 +69,7 @@ inline uint16_t floatToFp16(float f) {
     if (absx >= 0x7f800000u) // Inf or NaN
         return static_cast<uint16_t>(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u : 0u));
     if (absx >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u); // rounds to >= 65520
-    if (absx < 0x38800000u) {                                               // subnormal or zero in half
+    if (absx < 0x38800000u) { // subnormal or zero in half
         // Scale into the subnormal range with a float add: the FPU does the rounding.
         const float magic = std::bit_cast<float>(0x3f000000u); // 0.5f: ulp becomes 2^-24
         float v = std::bit_cast<float>(absx) + magic;
@@ -66,7 +80,9 @@ inline uint16_t floatToFp16(float f) {
     return static_cast<uint16_t>(sign | (r >> 13));
 }
 
-inline float bf16ToFloat(uint16_t b) { return std::bit_cast<float>(static_cast<uint32_t>(b) << 16); }
+inline float bf16ToFloat(uint16_t b) {
+    return std::bit_cast<float>(static_cast<uint32_t>(b) << 16);
+}
 
 // float -> bfloat16, round to nearest even, NaN kept quiet.
 inline uint16_t floatToBf16(float f) {

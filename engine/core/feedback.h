@@ -23,8 +23,9 @@ class Feedback {
 public:
     using ProgressCallback = std::function<void(double fraction, const std::string& stage)>;
 
-    void setProgressCallback(ProgressCallback cb,
-                             std::chrono::milliseconds minInterval = std::chrono::milliseconds(50)) {
+    void
+    setProgressCallback(ProgressCallback cb,
+                        std::chrono::milliseconds minInterval = std::chrono::milliseconds(50)) {
         std::lock_guard lock(m_mutex);
         m_callback = std::move(cb);
         m_minInterval = minInterval;

@@ -46,9 +46,10 @@ MappedFile::~MappedFile() {
 
 std::span<const std::byte> MappedFile::bytes(uint64_t offset, uint64_t length) const {
     if (offset > m_size || length > m_size - offset)
-        throw FileError(m_path, "data at offset " + std::to_string(offset) + " (+" +
-                                    std::to_string(length) + " bytes) extends past the end of the file (" +
-                                    std::to_string(m_size) + " bytes); the file is truncated or corrupt");
+        throw FileError(m_path,
+                        "data at offset " + std::to_string(offset) + " (+" +
+                            std::to_string(length) + " bytes) extends past the end of the file (" +
+                            std::to_string(m_size) + " bytes); the file is truncated or corrupt");
     return {m_data + offset, static_cast<size_t>(length)};
 }
 

@@ -30,7 +30,8 @@ public:
     std::span<const std::byte> bytes(uint64_t offset, uint64_t length) const;
 
     // Reads a trivially copyable value at offset (unaligned-safe, bounds-checked).
-    template <typename T> T read(uint64_t offset) const {
+    template <typename T>
+    T read(uint64_t offset) const {
         T value;
         auto b = bytes(offset, sizeof(T));
         std::memcpy(&value, b.data(), sizeof(T));

@@ -25,7 +25,8 @@ size_t findInvalidUtf8(const std::string& s) {
 std::string readTextFile(const std::filesystem::path& path, uint64_t maxBytes) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw FileError(path, "no such file");
-    if (std::filesystem::is_directory(path, ec)) throw FileError(path, "is a directory, expected a text file");
+    if (std::filesystem::is_directory(path, ec))
+        throw FileError(path, "is a directory, expected a text file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw FileError(path, "cannot open for reading");
     std::ostringstream ss;

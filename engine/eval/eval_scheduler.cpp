@@ -72,13 +72,15 @@ void EvaluationScheduler::run() {
         const uint64_t gen = request.first;
         auto deliver = [&](const EvalResult& r, bool final) {
             std::lock_guard lock(m_mutex);
-            if (gen == m_generation && !feedback->isCanceled() && m_onUpdate) m_onUpdate({gen, r, final});
+            if (gen == m_generation && !feedback->isCanceled() && m_onUpdate)
+                m_onUpdate({gen, r, final});
         };
         try {
             if (!m_evaluator->hasReference()) m_evaluator->buildReference(feedback.get());
-            const EvalResult final = m_evaluator->evaluate(request.second, feedback.get(), [&](const EvalResult& r) {
-                if (!r.exact()) deliver(r, false);
-            });
+            const EvalResult final =
+                m_evaluator->evaluate(request.second, feedback.get(), [&](const EvalResult& r) {
+                    if (!r.exact()) deliver(r, false);
+                });
             deliver(final, true);
         } catch (const Canceled&) {
         } catch (const std::exception& e) {

@@ -29,20 +29,20 @@ struct ThreadScratch {
 
 struct IncrementalEvaluator::Window {
     int64_t index = 0;
-    std::vector<int32_t> tokens;           // ctx inputs (BOS-substituted for Half)
-    size_t refOffset = 0;                  // first scored position in the reference set
-    std::vector<std::vector<float>> fp;    // [L + 1][T * dim]: input of block b; [L]: head input
-    std::vector<std::vector<float>> work;  // the same for workConfig
+    std::vector<int32_t> tokens;          // ctx inputs (BOS-substituted for Half)
+    size_t refOffset = 0;                 // first scored position in the reference set
+    std::vector<std::vector<float>> fp;   // [L + 1][T * dim]: input of block b; [L]: head input
+    std::vector<std::vector<float>> work; // the same for workConfig
     std::optional<ResolvedConfig> workConfig;
-    int workFrom = 0;                      // work[b] is stored for b >= workFrom; below it equals fp[b]
+    int workFrom = 0; // work[b] is stored for b >= workFrom; below it equals fp[b]
     bool workValid = false;
-    std::vector<TokenStats> stats;         // of workConfig
+    std::vector<TokenStats> stats; // of workConfig
 };
 
 IncrementalEvaluator::~IncrementalEvaluator() = default;
 
-IncrementalEvaluator::IncrementalEvaluator(std::shared_ptr<const Model> model, std::vector<int32_t> tokens,
-                                           EvalSetup setup)
+IncrementalEvaluator::IncrementalEvaluator(std::shared_ptr<const Model> model,
+                                           std::vector<int32_t> tokens, EvalSetup setup)
     : m_model(std::move(model)), m_tokens(std::move(tokens)), m_setup(setup) {
     m_windows = planWindows(int64_t(m_tokens.size()), m_setup.windows);
     const HParams& hp = m_model->hp();
@@ -66,8 +66,9 @@ IncrementalEvaluator::IncrementalEvaluator(std::shared_ptr<const Model> model, s
     if (m_plan.total() > budget)
         throw Error("evaluating " + std::to_string(W * T) + " tokens needs at least " +
                     std::to_string(m_plan.total() / kMiB + 1) + " MiB (block-input cache " +
-                    std::to_string(cacheBytes / kMiB) + " MiB, reference " + std::to_string(m_plan.referenceBytes / kMiB) +
-                    " MiB, weight cache " + std::to_string(m_plan.weightCacheBytes / kMiB) +
+                    std::to_string(cacheBytes / kMiB) + " MiB, reference " +
+                    std::to_string(m_plan.referenceBytes / kMiB) + " MiB, weight cache " +
+                    std::to_string(m_plan.weightCacheBytes / kMiB) +
                     " MiB) but the memory budget is " + std::to_string(budget / kMiB) +
                     " MiB; raise the budget or evaluate fewer tokens");
     m_weightCache = std::make_unique<WeightCache>(m_plan.weightCacheBytes);
@@ -97,32 +98,34 @@ void IncrementalEvaluator::buildReference(Feedback* feedback) {
     std::atomic<int64_t> done{0};
 
     tbb::parallel_for(int64_t(0), m_windows.windows, [&](int64_t wi) {
-      tbb::this_task_arena::isolate([&] { // see evaluate(): no window inside another's wait
-        checkCanceled(feedback);
-        Window& w = *m_state[size_t(wi)];
-        ThreadScratch& ts = scratch.local();
-        std::vector<float>& x = ts.forward.x;
-        x.resize(size_t(T * dim));
-        fwd.embed(w.tokens, x.data());
-        if (m_plan.keepFullPrecisionCache) w.fp.assign(size_t(L + 1), {});
-        for (int b = 0; b <= L; ++b) {
-            if (m_plan.keepFullPrecisionCache) w.fp[size_t(b)].assign(x.begin(), x.end());
-            if (b == L) break;
+        tbb::this_task_arena::isolate([&] { // see evaluate(): no window inside another's wait
             checkCanceled(feedback);
-            fwd.block(b, x.data(), T, ts.forward);
-        }
-        const int32_t* next = m_tokens.data() + wi * T + 1;
-        fwd.head(x.data(), m_windows.firstScoredRow, m_windows.lastScoredRow, ts.forward,
-                 [&](int64_t row0, int64_t n, const float* logits) {
-                     for (int64_t r = 0; r < n; ++r) {
-                         const int64_t pos = row0 + r;
-                         setReferenceToken(m_reference, w.refOffset + size_t(pos - m_windows.firstScoredRow),
-                                           logits + r * vocab, next[pos], ts.probs);
-                     }
-                 });
-        w.workValid = false;
-        reportProgress(feedback, double(++done) / double(m_windows.windows + 1), "reference pass");
-      });
+            Window& w = *m_state[size_t(wi)];
+            ThreadScratch& ts = scratch.local();
+            std::vector<float>& x = ts.forward.x;
+            x.resize(size_t(T * dim));
+            fwd.embed(w.tokens, x.data());
+            if (m_plan.keepFullPrecisionCache) w.fp.assign(size_t(L + 1), {});
+            for (int b = 0; b <= L; ++b) {
+                if (m_plan.keepFullPrecisionCache) w.fp[size_t(b)].assign(x.begin(), x.end());
+                if (b == L) break;
+                checkCanceled(feedback);
+                fwd.block(b, x.data(), T, ts.forward);
+            }
+            const int32_t* next = m_tokens.data() + wi * T + 1;
+            fwd.head(x.data(), m_windows.firstScoredRow, m_windows.lastScoredRow, ts.forward,
+                     [&](int64_t row0, int64_t n, const float* logits) {
+                         for (int64_t r = 0; r < n; ++r) {
+                             const int64_t pos = row0 + r;
+                             setReferenceToken(m_reference,
+                                               w.refOffset + size_t(pos - m_windows.firstScoredRow),
+                                               logits + r * vocab, next[pos], ts.probs);
+                         }
+                     });
+            w.workValid = false;
+            reportProgress(feedback, double(++done) / double(m_windows.windows + 1),
+                           "reference pass");
+        });
     });
     checkCanceled(feedback);
 
@@ -145,13 +148,15 @@ void IncrementalEvaluator::buildReference(Feedback* feedback) {
     m_referenceResult.windowsDone = m_referenceResult.windowsTotal = m_windows.windows;
     m_referenceResult.metrics = aggregateMetrics(self);
     m_referenceResult.averageBitsPerWeight = 32;
-    m_referenceResult.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    m_referenceResult.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     m_hasReference = true;
     reportProgress(feedback, 1.0, "reference pass");
 }
 
 void IncrementalEvaluator::runWindow(Window& w, const ResolvedConfig& cfg, const LlamaForward& fwd,
-                                     const QuantizedWeights* qw, int& startBlockOut, const Feedback* fb) {
+                                     const QuantizedWeights* qw, int& startBlockOut,
+                                     const Feedback* fb) {
     const HParams& hp = m_model->hp();
     const int L = hp.nLayers;
     const int64_t T = m_windows.ctx, dim = hp.dim, vocab = m_model->weights().output.rows;
@@ -213,9 +218,12 @@ void IncrementalEvaluator::runWindow(Window& w, const ResolvedConfig& cfg, const
                  }
              });
     w.stats = std::move(stats);
-    if (source == Source::FullPrecision) w.workFrom = start + 1;
-    else if (source == Source::Embedding) w.workFrom = 0;
-    else w.workFrom = std::min(w.workFrom, start + 1);
+    if (source == Source::FullPrecision)
+        w.workFrom = start + 1;
+    else if (source == Source::Embedding)
+        w.workFrom = 0;
+    else
+        w.workFrom = std::min(w.workFrom, start + 1);
     w.workConfig = cfg;
     w.workValid = true;
 }
@@ -223,7 +231,8 @@ void IncrementalEvaluator::runWindow(Window& w, const ResolvedConfig& cfg, const
 EvalResult IncrementalEvaluator::evaluate(const QuantConfig& config, Feedback* feedback,
                                           const std::function<void(const EvalResult&)>& onPartial) {
     std::lock_guard lock(m_evalMutex);
-    if (!m_hasReference) throw Error("evaluate: the full-precision reference pass has not been run");
+    if (!m_hasReference)
+        throw Error("evaluate: the full-precision reference pass has not been run");
     const auto t0 = std::chrono::steady_clock::now();
     const ResolvedConfig cfg = config.resolve(m_model->desc());
     reportProgress(feedback, 0.0, "quantizing weights");
@@ -247,8 +256,8 @@ EvalResult IncrementalEvaluator::evaluate(const QuantConfig& config, Feedback* f
             // Isolated: while this thread waits inside a GEMM's nested loop it must not pick up
             // another window, which would reuse its thread-local scratch.
             tbb::this_task_arena::isolate([&] {
-                runWindow(*m_state[size_t(m_order[size_t(i)])], cfg, fwd, qw.get(), starts[size_t(i - next)],
-                          feedback);
+                runWindow(*m_state[size_t(m_order[size_t(i)])], cfg, fwd, qw.get(),
+                          starts[size_t(i - next)], feedback);
             });
         });
         checkCanceled(feedback);
@@ -266,7 +275,8 @@ EvalResult IncrementalEvaluator::evaluate(const QuantConfig& config, Feedback* f
         }
         result.windowsDone = next;
         result.metrics = aggregateMetrics(all);
-        result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        result.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (final) result.tokens = std::move(all);
         reportProgress(feedback, double(next) / double(m_windows.windows), "evaluating");
         if (onPartial) onPartial(result);

@@ -15,7 +15,8 @@
 //
 //   qs::IncrementalEvaluator ev(model, tokens, setup);
 //   ev.buildReference(&fb);
-//   auto r = ev.evaluate(qs::QuantConfig::uniform("q4_0"), &fb, [](const qs::EvalResult& partial) {...});
+//   auto r = ev.evaluate(qs::QuantConfig::uniform("q4_0"), &fb, [](const qs::EvalResult& partial)
+//   {...});
 
 #include "eval/perplexity.h"
 #include "eval/quantized_weights.h"
@@ -35,11 +36,11 @@ namespace qs {
 class Feedback;
 
 struct EvalSetup {
-    PerplexityOptions windows;          // ctx, protocol, maxTokens
-    uint64_t seed = 0;                  // window order
+    PerplexityOptions windows;               // ctx, protocol, maxTokens
+    uint64_t seed = 0;                       // window order
     uint64_t memoryBudgetBytes = 2ull << 30; // caches + reference + quantized weights
-    int referenceTopK = 0;              // 0: exact (whole vocabulary) if it fits, else 64
-    uint64_t weightCacheBytes = 0;      // 0: a quarter of the budget
+    int referenceTopK = 0;                   // 0: exact (whole vocabulary) if it fits, else 64
+    uint64_t weightCacheBytes = 0;           // 0: a quarter of the budget
 };
 
 struct EvalResult {
@@ -48,23 +49,27 @@ struct EvalResult {
     Metrics metrics;
     double averageBitsPerWeight = 0; // linear weights of the blocks
     uint64_t modelBytes = 0;
-    int startBlock = 0;              // earliest block any window restarted from
-    double seconds = 0;              // since evaluate() began
-    std::vector<TokenStats> tokens;  // per scored token, only in the final result (window order)
+    int startBlock = 0;             // earliest block any window restarted from
+    double seconds = 0;             // since evaluate() began
+    std::vector<TokenStats> tokens; // per scored token, only in the final result (window order)
 };
 
 struct MemoryPlan {
-    uint64_t referenceBytes = 0, fullPrecisionCacheBytes = 0, workCacheBytes = 0, weightCacheBytes = 0;
+    uint64_t referenceBytes = 0, fullPrecisionCacheBytes = 0, workCacheBytes = 0,
+             weightCacheBytes = 0;
     bool keepFullPrecisionCache = true;
     int referenceTopK = 0;
-    uint64_t total() const { return referenceBytes + fullPrecisionCacheBytes + workCacheBytes + weightCacheBytes; }
+    uint64_t total() const {
+        return referenceBytes + fullPrecisionCacheBytes + workCacheBytes + weightCacheBytes;
+    }
 };
 
 class IncrementalEvaluator {
 public:
     // Plans windows and memory; throws Error if the text is too short or the budget too small
     // ("needs at least N MiB").
-    IncrementalEvaluator(std::shared_ptr<const Model> model, std::vector<int32_t> tokens, EvalSetup setup);
+    IncrementalEvaluator(std::shared_ptr<const Model> model, std::vector<int32_t> tokens,
+                         EvalSetup setup);
     ~IncrementalEvaluator();
 
     const MemoryPlan& memoryPlan() const { return m_plan; }
@@ -90,8 +95,8 @@ public:
 
 private:
     struct Window;
-    void runWindow(Window& w, const ResolvedConfig& cfg, const LlamaForward& fwd, const QuantizedWeights* qw,
-                   int& startBlockOut, const Feedback* fb);
+    void runWindow(Window& w, const ResolvedConfig& cfg, const LlamaForward& fwd,
+                   const QuantizedWeights* qw, int& startBlockOut, const Feedback* fb);
 
     std::shared_ptr<const Model> m_model;
     std::vector<int32_t> m_tokens;

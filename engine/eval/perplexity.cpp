@@ -19,7 +19,9 @@ namespace {
 constexpr double kZ95 = 1.959963984540054; // two-sided 95% normal quantile
 }
 
-std::string_view protocolName(PplProtocol p) { return p == PplProtocol::Half ? "half" : "full"; }
+std::string_view protocolName(PplProtocol p) {
+    return p == PplProtocol::Half ? "half" : "full";
+}
 
 PplProtocol parseProtocol(std::string_view name) {
     if (name == "half") return PplProtocol::Half;
@@ -35,7 +37,8 @@ std::vector<int32_t> WindowPlan::windowTokens(std::span<const int32_t> tokens, i
 }
 
 WindowPlan planWindows(int64_t tokenCount, const PerplexityOptions& opt) {
-    if (opt.ctx < 4) throw Error("context length " + std::to_string(opt.ctx) + " is too small (need >= 4)");
+    if (opt.ctx < 4)
+        throw Error("context length " + std::to_string(opt.ctx) + " is too small (need >= 4)");
     int64_t usable = tokenCount;
     if (opt.maxTokens > 0) usable = std::min(usable, opt.maxTokens);
     WindowPlan plan;
@@ -64,28 +67,29 @@ PerplexityResult evaluatePerplexity(const Model& model, std::span<const int32_t>
     std::atomic<int64_t> done{0};
 
     tbb::parallel_for(int64_t(0), plan.windows, [&](int64_t w) {
-      // Isolated so a thread waiting in a nested GEMM loop never starts another window with the
-      // same thread-local scratch.
-      tbb::this_task_arena::isolate([&] {
-        checkCanceled(feedback);
-        const std::vector<int32_t> win = plan.windowTokens(tokens, w, model.hp().bosId);
-        const int32_t* next = tokens.data() + w * plan.ctx + 1; // targets: original text
-        double* out = nll.data() + w * perWindow;
-        fwd.forward(win, scratch.local(),
-                    [&](int64_t row0, int64_t n, const float* logits) {
-                        for (int64_t r = 0; r < n; ++r) {
-                            const float* row = logits + r * vocab;
-                            const int64_t pos = row0 + r;
-                            out[pos - plan.firstScoredRow] =
-                                double(kernels::logSumExp(row, vocab)) - double(row[next[pos]]);
-                        }
-                    },
-                    plan.firstScoredRow, plan.lastScoredRow, feedback);
-        // Windows finish out of order: the final 1.0 is reported once, after the loop.
-        const int64_t finished = ++done;
-        if (finished < plan.windows)
-            reportProgress(feedback, double(finished) / double(plan.windows), "evaluating");
-      });
+        // Isolated so a thread waiting in a nested GEMM loop never starts another window with the
+        // same thread-local scratch.
+        tbb::this_task_arena::isolate([&] {
+            checkCanceled(feedback);
+            const std::vector<int32_t> win = plan.windowTokens(tokens, w, model.hp().bosId);
+            const int32_t* next = tokens.data() + w * plan.ctx + 1; // targets: original text
+            double* out = nll.data() + w * perWindow;
+            fwd.forward(
+                win, scratch.local(),
+                [&](int64_t row0, int64_t n, const float* logits) {
+                    for (int64_t r = 0; r < n; ++r) {
+                        const float* row = logits + r * vocab;
+                        const int64_t pos = row0 + r;
+                        out[pos - plan.firstScoredRow] =
+                            double(kernels::logSumExp(row, vocab)) - double(row[next[pos]]);
+                    }
+                },
+                plan.firstScoredRow, plan.lastScoredRow, feedback);
+            // Windows finish out of order: the final 1.0 is reported once, after the loop.
+            const int64_t finished = ++done;
+            if (finished < plan.windows)
+                reportProgress(feedback, double(finished) / double(plan.windows), "evaluating");
+        });
     });
     checkCanceled(feedback);
     reportProgress(feedback, 1.0, "evaluating");

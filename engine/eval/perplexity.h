@@ -27,17 +27,17 @@ PplProtocol parseProtocol(std::string_view name); // "half" | "full", throws Err
 struct PerplexityOptions {
     int ctx = 256;
     PplProtocol protocol = PplProtocol::Half;
-    int64_t maxTokens = 0;      // 0: use every token; else only the first maxTokens tokens
-    bool keepTokenNll = false;  // fill PerplexityResult::tokenNll
+    int64_t maxTokens = 0;     // 0: use every token; else only the first maxTokens tokens
+    bool keepTokenNll = false; // fill PerplexityResult::tokenNll
 };
 
 struct PerplexityResult {
     int64_t windows = 0;
     int64_t scoredTokens = 0;
-    int64_t processedTokens = 0; // windows * ctx
-    double meanNll = 0;          // nats per scored token
-    double nllStdError = 0;      // standard error of the mean NLL
-    double ppl = 0;              // exp(meanNll)
+    int64_t processedTokens = 0;    // windows * ctx
+    double meanNll = 0;             // nats per scored token
+    double nllStdError = 0;         // standard error of the mean NLL
+    double ppl = 0;                 // exp(meanNll)
     double pplLow = 0, pplHigh = 0; // 95% CI: exp(meanNll -/+ 1.96 * nllStdError)
     double seconds = 0;
     double tokensPerSecond = 0;  // processedTokens / seconds (prompt-evaluation rate)
@@ -53,7 +53,8 @@ struct WindowPlan {
     PplProtocol protocol = PplProtocol::Half;
     int64_t scoredPerWindow() const { return lastScoredRow - firstScoredRow; }
     // The ctx input tokens of window w (BOS-substituted for Half).
-    std::vector<int32_t> windowTokens(std::span<const int32_t> tokens, int64_t w, int32_t bos) const;
+    std::vector<int32_t> windowTokens(std::span<const int32_t> tokens, int64_t w,
+                                      int32_t bos) const;
 };
 // Throws Error if fewer than 2 windows fit ("text too short: N tokens, need at least 2 windows
 // of ctx").

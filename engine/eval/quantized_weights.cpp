@@ -52,8 +52,10 @@ struct Job {
 
 } // namespace
 
-std::shared_ptr<const QuantizedWeights> QuantizedWeights::build(const Model& model, const ResolvedConfig& config,
-                                                                WeightCache& cache, const Feedback* feedback) {
+std::shared_ptr<const QuantizedWeights> QuantizedWeights::build(const Model& model,
+                                                                const ResolvedConfig& config,
+                                                                WeightCache& cache,
+                                                                const Feedback* feedback) {
     auto qw = std::make_shared<QuantizedWeights>();
     qw->m_weights = model.weights();
     qw->m_plan = config.actQuantPlan();
@@ -64,10 +66,12 @@ std::shared_ptr<const QuantizedWeights> QuantizedWeights::build(const Model& mod
         const QuantFormat* f = config.format(i);
         const TensorDesc& t = desc.tensors[i];
         if (!f || f->name() == "f32" || t.role == TensorRole::Output) continue;
-        jobs.push_back({model.weights().find(t.role, t.block), qw->m_weights.find(t.role, t.block), f, t.name});
+        jobs.push_back({model.weights().find(t.role, t.block), qw->m_weights.find(t.role, t.block),
+                        f, t.name});
     }
     if (config.headFormat() && config.headFormat()->name() != "f32")
-        jobs.push_back({&model.weights().output, &qw->m_weights.output, config.headFormat(), "output.weight"});
+        jobs.push_back(
+            {&model.weights().output, &qw->m_weights.output, config.headFormat(), "output.weight"});
 
     std::vector<WeightCache::Buffer> buffers(jobs.size());
     tbb::parallel_for(size_t(0), jobs.size(), [&](size_t j) {
@@ -76,10 +80,12 @@ std::shared_ptr<const QuantizedWeights> QuantizedWeights::build(const Model& mod
         const std::string key = job.name + "@" + job.format->name();
         WeightCache::Buffer b = cache.find(key);
         if (!b) {
-            auto v = std::make_shared<std::vector<float>>(size_t(job.source->rows * job.source->cols));
+            auto v =
+                std::make_shared<std::vector<float>>(size_t(job.source->rows * job.source->cols));
             QuantContext ctx;
             ctx.tensorName = job.name;
-            job.format->quantizeDequantize(job.source->data, v->data(), job.source->rows, job.source->cols, ctx);
+            job.format->quantizeDequantize(job.source->data, v->data(), job.source->rows,
+                                           job.source->cols, ctx);
             b = v;
             cache.insert(key, b);
         }

@@ -50,8 +50,10 @@ class QuantizedWeights {
 public:
     // Quantizes (or fetches from the cache) every tensor whose format is not f32. Throws Error
     // naming the tensor on NaN/Inf. Parallel over tensors; cancellation between tensors.
-    static std::shared_ptr<const QuantizedWeights> build(const Model& model, const ResolvedConfig& config,
-                                                         WeightCache& cache, const Feedback* feedback = nullptr);
+    static std::shared_ptr<const QuantizedWeights> build(const Model& model,
+                                                         const ResolvedConfig& config,
+                                                         WeightCache& cache,
+                                                         const Feedback* feedback = nullptr);
 
     const LlamaWeights& weights() const { return m_weights; }
     const ActQuantPlan& actQuantPlan() const { return m_plan; }

@@ -29,7 +29,9 @@ const std::array<float, kTemperatureCount>& calibrationTemperatures() {
     return t;
 }
 
-bool ReferenceSet::exact() const { return topK >= vocab; }
+bool ReferenceSet::exact() const {
+    return topK >= vocab;
+}
 
 void resizeReferenceSet(ReferenceSet& ref, size_t count, int64_t vocab, int topK) {
     ref.vocab = vocab;
@@ -78,8 +80,8 @@ void setReferenceToken(ReferenceSet& ref, size_t index, const float* logits, int
     r.tailLogMass = float(std::log(std::max(1e-30, 1.0 - kept)));
 }
 
-TokenStats compareToReference(const float* logits, int64_t vocab, const ReferenceSet& ref, const ReferenceToken& r,
-                              std::vector<float>&) {
+TokenStats compareToReference(const float* logits, int64_t vocab, const ReferenceSet& ref,
+                              const ReferenceToken& r, std::vector<float>&) {
     static_assert(kTemperatureCount == kernels::kPowerSums, "one power sum per grid temperature");
     TokenStats s;
     const int32_t top1 = int32_t(std::max_element(logits, logits + vocab) - logits);
@@ -148,7 +150,8 @@ Percentiles percentiles(std::vector<float> v) {
     return p;
 }
 
-Calibration computeCalibration(const std::vector<float>& conf, const std::vector<uint8_t>& correct, int nBins) {
+Calibration computeCalibration(const std::vector<float>& conf, const std::vector<uint8_t>& correct,
+                               int nBins) {
     Calibration c;
     const size_t n = conf.size();
     if (n == 0) return c;
@@ -194,7 +197,8 @@ Metrics aggregateMetrics(const std::vector<TokenStats>& t) {
     if (n == 0) return m;
     const double dn = double(n);
     double sNll = 0, sNll2 = 0, sRef = 0, sRef2 = 0, sD = 0, sD2 = 0, sKl = 0, sKl2 = 0;
-    double sDp = 0, sDp2 = 0, sH = 0, sHr = 0, agree = 0, acc = 0, accRef = 0, brier = 0, brierRef = 0;
+    double sDp = 0, sDp2 = 0, sH = 0, sHr = 0, agree = 0, acc = 0, accRef = 0, brier = 0,
+           brierRef = 0;
     std::array<double, kTemperatureCount> sT{};
     std::vector<float> kl(n), dp(n), conf(n), confRef(n);
     std::vector<uint8_t> correct(n), correctRef(n);
@@ -279,7 +283,8 @@ Metrics aggregateMetrics(const std::vector<TokenStats>& t) {
     const float frac = float(pos - double(g0));
     std::vector<float> confT(n);
     for (size_t i = 0; i < n; ++i)
-        confT[i] = t[i].confidenceAtT[g0] + frac * (t[i].confidenceAtT[g0 + 1] - t[i].confidenceAtT[g0]);
+        confT[i] =
+            t[i].confidenceAtT[g0] + frac * (t[i].confidenceAtT[g0 + 1] - t[i].confidenceAtT[g0]);
     m.eceAtOptimalTemperature = computeCalibration(confT, correct, kCalibrationBins).ece;
     return m;
 }

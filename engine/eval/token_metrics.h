@@ -27,10 +27,10 @@ const std::array<float, kTemperatureCount>& calibrationTemperatures();
 struct ReferenceToken {
     int32_t target = 0;
     int32_t top1 = 0;
-    float nll = 0;        // -log P(target)
-    float entropy = 0;    // H(P), nats
-    float confidence = 0; // max P
-    float brier = 0;      // Σ (P_i − y_i)²
+    float nll = 0;         // -log P(target)
+    float entropy = 0;     // H(P), nats
+    float confidence = 0;  // max P
+    float brier = 0;       // Σ (P_i − y_i)²
     float tailLogMass = 0; // log of the mass outside the stored ids (−inf when exact)
     uint64_t offset = 0;   // into ReferenceSet::ids/logProbs
     uint32_t count = 0;
@@ -64,8 +64,8 @@ struct TokenStats {
 };
 
 // Compares one logits row of the evaluated model with its reference record.
-TokenStats compareToReference(const float* logits, int64_t vocab, const ReferenceSet& ref, const ReferenceToken& r,
-                              std::vector<float>& scratch);
+TokenStats compareToReference(const float* logits, int64_t vocab, const ReferenceSet& ref,
+                              const ReferenceToken& r, std::vector<float>& scratch);
 
 struct Percentiles {
     double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0;
@@ -78,9 +78,9 @@ struct ReliabilityBin {
 };
 
 struct Calibration {
-    double ece = 0;         // 15 equal-width bins
-    double adaptiveEce = 0; // 15 equal-mass bins
-    double brier = 0;       // mean multi-class Brier score
+    double ece = 0;                   // 15 equal-width bins
+    double adaptiveEce = 0;           // 15 equal-mass bins
+    double brier = 0;                 // mean multi-class Brier score
     std::vector<ReliabilityBin> bins; // the equal-width bins
 };
 
@@ -106,7 +106,8 @@ struct Metrics {
 Metrics aggregateMetrics(const std::vector<TokenStats>& tokens);
 
 // Calibration of (confidence, correct) pairs.
-Calibration computeCalibration(const std::vector<float>& confidence, const std::vector<uint8_t>& correct, int bins = 15);
+Calibration computeCalibration(const std::vector<float>& confidence,
+                               const std::vector<uint8_t>& correct, int bins = 15);
 
 Percentiles percentiles(std::vector<float> values);
 

@@ -11,17 +11,23 @@ namespace qs {
 
 std::string_view actQuantName(ActQuant a) {
     switch (a) {
-    case ActQuant::None: return "none";
-    case ActQuant::Int8PerToken: return "int8_token";
-    case ActQuant::Q8_0: return "q8_0";
-    case ActQuant::Q8_K: return "q8_k";
-    case ActQuant::F16: return "f16";
+    case ActQuant::None:
+        return "none";
+    case ActQuant::Int8PerToken:
+        return "int8_token";
+    case ActQuant::Q8_0:
+        return "q8_0";
+    case ActQuant::Q8_K:
+        return "q8_k";
+    case ActQuant::F16:
+        return "f16";
     }
     return "?";
 }
 
 ActQuant parseActQuant(std::string_view name) {
-    for (ActQuant a : {ActQuant::None, ActQuant::Int8PerToken, ActQuant::Q8_0, ActQuant::Q8_K, ActQuant::F16})
+    for (ActQuant a :
+         {ActQuant::None, ActQuant::Int8PerToken, ActQuant::Q8_0, ActQuant::Q8_K, ActQuant::F16})
         if (actQuantName(a) == name) return a;
     throw Error("unknown activation quantization '" + std::string(name) +
                 "' (expected none, int8_token, q8_0, q8_k or f16)");
@@ -29,10 +35,22 @@ ActQuant parseActQuant(std::string_view name) {
 
 ActQuant ggmlVecDotActQuant(int t) {
     switch (t) {
-    case 1: return ActQuant::F16;                         // F16
-    case 2: case 3: case 6: case 7: case 8: return ActQuant::Q8_0; // Q4_0 Q4_1 Q5_0 Q5_1 Q8_0
-    case 10: case 11: case 12: case 13: case 14: return ActQuant::Q8_K; // Q2_K..Q6_K
-    default: return ActQuant::None;                       // F32, BF16 (exact in fp32), unknown
+    case 1:
+        return ActQuant::F16; // F16
+    case 2:
+    case 3:
+    case 6:
+    case 7:
+    case 8:
+        return ActQuant::Q8_0; // Q4_0 Q4_1 Q5_0 Q5_1 Q8_0
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+        return ActQuant::Q8_K; // Q2_K..Q6_K
+    default:
+        return ActQuant::None; // F32, BF16 (exact in fp32), unknown
     }
 }
 
@@ -90,13 +108,20 @@ void quantizeActivations(ActQuant mode, const float* x, float* out, int64_t rows
         const float* xr = x + r * cols;
         float* o = out + r * cols;
         switch (mode) {
-        case ActQuant::Int8PerToken: int8Row(xr, o, cols); break;
-        case ActQuant::Q8_0: q8_0Row(xr, o, cols); break;
-        case ActQuant::Q8_K: q8_kRow(xr, o, cols); break;
+        case ActQuant::Int8PerToken:
+            int8Row(xr, o, cols);
+            break;
+        case ActQuant::Q8_0:
+            q8_0Row(xr, o, cols);
+            break;
+        case ActQuant::Q8_K:
+            q8_kRow(xr, o, cols);
+            break;
         case ActQuant::F16:
             for (int64_t i = 0; i < cols; ++i) o[i] = fp16ToFloat(floatToFp16(xr[i]));
             break;
-        case ActQuant::None: break;
+        case ActQuant::None:
+            break;
         }
     }
 }

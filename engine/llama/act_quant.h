@@ -18,7 +18,7 @@ enum class ActQuant : uint8_t {
     F16,          // rounded to half precision
 };
 
-std::string_view actQuantName(ActQuant a); // "none", "int8_token", "q8_0", "q8_k", "f16"
+std::string_view actQuantName(ActQuant a);     // "none", "int8_token", "q8_0", "q8_k", "f16"
 ActQuant parseActQuant(std::string_view name); // throws Error
 
 // The activation type llama.cpp's CPU backend uses with weights of ggml type `ggmlType`

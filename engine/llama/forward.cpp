@@ -41,16 +41,26 @@ void LlamaForward::linear(const float* x, int64_t T, const WeightView& w, const 
 
 std::string_view intermediateName(Intermediate what) {
     switch (what) {
-    case Intermediate::BlockInput: return "input";
-    case Intermediate::AttnNormOut: return "attn_norm_out";
-    case Intermediate::Q: return "q";
-    case Intermediate::K: return "k";
-    case Intermediate::V: return "v";
-    case Intermediate::AttnOut: return "attn_out";
-    case Intermediate::FfnInput: return "ffn_input";
-    case Intermediate::FfnNormOut: return "ffn_norm_out";
-    case Intermediate::FfnAct: return "ffn_act";
-    case Intermediate::BlockOutput: return "output";
+    case Intermediate::BlockInput:
+        return "input";
+    case Intermediate::AttnNormOut:
+        return "attn_norm_out";
+    case Intermediate::Q:
+        return "q";
+    case Intermediate::K:
+        return "k";
+    case Intermediate::V:
+        return "v";
+    case Intermediate::AttnOut:
+        return "attn_out";
+    case Intermediate::FfnInput:
+        return "ffn_input";
+    case Intermediate::FfnNormOut:
+        return "ffn_norm_out";
+    case Intermediate::FfnAct:
+        return "ffn_act";
+    case Intermediate::BlockOutput:
+        return "output";
     }
     return "?";
 }
@@ -59,14 +69,16 @@ std::string intermediateName(int block, Intermediate what) {
     return "blk." + std::to_string(block) + "." + std::string(intermediateName(what));
 }
 
-LlamaForward::LlamaForward(const HParams& hp, const LlamaWeights& weights) : m_hp(hp), m_w(weights) {}
+LlamaForward::LlamaForward(const HParams& hp, const LlamaWeights& weights)
+    : m_hp(hp), m_w(weights) {}
 
 void LlamaForward::embed(std::span<const int32_t> tokens, float* x) const {
     const int64_t dim = m_hp.dim;
     for (size_t t = 0; t < tokens.size(); ++t) {
         const int32_t id = tokens[t];
         if (id < 0 || id >= m_w.tokenEmbedding.rows)
-            throw Error("token id " + std::to_string(id) + " is outside the model's vocabulary of " +
+            throw Error("token id " + std::to_string(id) +
+                        " is outside the model's vocabulary of " +
                         std::to_string(m_w.tokenEmbedding.rows));
         std::memcpy(x + t * dim, m_w.tokenEmbedding.data + id * dim, dim * sizeof(float));
     }
@@ -192,7 +204,8 @@ void LlamaForward::block(int b, float* x, int64_t T, ForwardScratch& s,
 void LlamaForward::head(const float* x, int64_t rowBegin, int64_t rowEnd, ForwardScratch& s,
                         const LogitsSink& sink) const {
     const int64_t dim = m_hp.dim, vocab = m_w.output.rows;
-    const int64_t kHeadChunk = std::max(kHeadMinChunk, kHeadLogitsBudget / std::max<int64_t>(1, vocab));
+    const int64_t kHeadChunk =
+        std::max(kHeadMinChunk, kHeadLogitsBudget / std::max<int64_t>(1, vocab));
     grow(s.xn, std::min(kHeadChunk, rowEnd - rowBegin) * dim);
     grow(s.logits, std::min(kHeadChunk, rowEnd - rowBegin) * vocab);
     for (int64_t r0 = rowBegin; r0 < rowEnd; r0 += kHeadChunk) {

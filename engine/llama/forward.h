@@ -38,7 +38,7 @@ enum class Intermediate {
     BlockOutput, // residual leaving the block                {T, dim}
 };
 constexpr int kIntermediateCount = 10;
-std::string_view intermediateName(Intermediate what); // "attn_norm_out", "ffn_act", ...
+std::string_view intermediateName(Intermediate what);       // "attn_norm_out", "ffn_act", ...
 std::string intermediateName(int block, Intermediate what); // "blk.3.ffn_act"
 
 // Receives intermediates as they are produced (on the computing thread). `data` is valid only

@@ -12,8 +12,8 @@ namespace {
 
 class FloatFormat : public QuantFormat {
 public:
-    FloatFormat(std::string name, int bits, int ggml, uint16_t (*encode)(float), float (*decode)(uint16_t),
-                std::string description)
+    FloatFormat(std::string name, int bits, int ggml, uint16_t (*encode)(float),
+                float (*decode)(uint16_t), std::string description)
         : m_name(std::move(name)), m_bits(bits), m_ggml(ggml), m_encode(encode), m_decode(decode),
           m_description(std::move(description)) {}
 
@@ -47,7 +47,8 @@ private:
 } // namespace
 
 void appendFloatFormats(FormatList& out) {
-    out.push_back(std::make_unique<FloatFormat>("f32", 32, 0, nullptr, nullptr, "IEEE single precision (unchanged)"));
+    out.push_back(std::make_unique<FloatFormat>("f32", 32, 0, nullptr, nullptr,
+                                                "IEEE single precision (unchanged)"));
     out.push_back(std::make_unique<FloatFormat>("f16", 16, 1, floatToFp16, fp16ToFloat,
                                                 "IEEE half precision, round to nearest even"));
     out.push_back(std::make_unique<FloatFormat>("bf16", 16, 30, floatToBf16, bf16ToFloat,

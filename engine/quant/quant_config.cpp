@@ -15,22 +15,37 @@ const char* kSchema = "quantscope-config";
 
 bool isLinearRole(TensorRole r) {
     switch (r) {
-    case TensorRole::Wq: case TensorRole::Wk: case TensorRole::Wv: case TensorRole::Wo:
-    case TensorRole::FfnGate: case TensorRole::FfnUp: case TensorRole::FfnDown: return true;
-    default: return false;
+    case TensorRole::Wq:
+    case TensorRole::Wk:
+    case TensorRole::Wv:
+    case TensorRole::Wo:
+    case TensorRole::FfnGate:
+    case TensorRole::FfnUp:
+    case TensorRole::FfnDown:
+        return true;
+    default:
+        return false;
     }
 }
 
 int slotOf(TensorRole r) {
     switch (r) {
-    case TensorRole::Wq: return int(LinearSlot::Q);
-    case TensorRole::Wk: return int(LinearSlot::K);
-    case TensorRole::Wv: return int(LinearSlot::V);
-    case TensorRole::Wo: return int(LinearSlot::O);
-    case TensorRole::FfnGate: return int(LinearSlot::Gate);
-    case TensorRole::FfnUp: return int(LinearSlot::Up);
-    case TensorRole::FfnDown: return int(LinearSlot::Down);
-    default: return -1;
+    case TensorRole::Wq:
+        return int(LinearSlot::Q);
+    case TensorRole::Wk:
+        return int(LinearSlot::K);
+    case TensorRole::Wv:
+        return int(LinearSlot::V);
+    case TensorRole::Wo:
+        return int(LinearSlot::O);
+    case TensorRole::FfnGate:
+        return int(LinearSlot::Gate);
+    case TensorRole::FfnUp:
+        return int(LinearSlot::Up);
+    case TensorRole::FfnDown:
+        return int(LinearSlot::Down);
+    default:
+        return -1;
     }
 }
 
@@ -43,7 +58,9 @@ const QuantFormat& checkedFormat(const std::string& name, const std::string& whe
     }
 }
 
-bool isFullPrecision(const QuantFormat* f) { return !f || f->name() == "f32"; }
+bool isFullPrecision(const QuantFormat* f) {
+    return !f || f->name() == "f32";
+}
 
 } // namespace
 
@@ -110,17 +127,23 @@ ResolvedConfig QuantConfig::resolve(const ModelDesc& desc) const {
                     return &fb;
                 }
             }
-            throw Error("format " + f.name() + " does not fit tensor " + t.name + " (" + origin + "): " + why +
-                        (fallbackFormat.empty() ? " (set a fallback format, e.g. f16, to keep such tensors)" : ""));
+            throw Error("format " + f.name() + " does not fit tensor " + t.name + " (" + origin +
+                        "): " + why +
+                        (fallbackFormat.empty()
+                             ? " (set a fallback format, e.g. f16, to keep such tensors)"
+                             : ""));
         }
         return &f;
     };
 
     for (size_t i = 0; i < desc.tensors.size(); ++i) {
         const TensorDesc& t = desc.tensors[i];
-        if (isLinearRole(t.role)) r.m_formats[i] = choose(t, defaultFormat);
-        else if (t.role == TensorRole::TokenEmbedding) r.m_formats[i] = choose(t, embeddingFormat);
-        else if (t.role == TensorRole::Output) r.m_formats[i] = r.m_head = choose(t, outputFormat);
+        if (isLinearRole(t.role))
+            r.m_formats[i] = choose(t, defaultFormat);
+        else if (t.role == TensorRole::TokenEmbedding)
+            r.m_formats[i] = choose(t, embeddingFormat);
+        else if (t.role == TensorRole::Output)
+            r.m_formats[i] = r.m_head = choose(t, outputFormat);
     }
     if (!r.m_head) { // tied head: the embedding matrix with the head's own format
         const TensorDesc* emb = desc.findRole(TensorRole::TokenEmbedding);
@@ -132,8 +155,8 @@ ResolvedConfig QuantConfig::resolve(const ModelDesc& desc) const {
         unused.erase("output.weight");
     }
     if (!unused.empty())
-        throw Error("override for unknown tensor '" + *unused.begin() + "' (not a quantizable tensor of " +
-                    desc.path + ")");
+        throw Error("override for unknown tensor '" + *unused.begin() +
+                    "' (not a quantizable tensor of " + desc.path + ")");
     return r;
 }
 
@@ -209,9 +232,12 @@ int ResolvedConfig::firstDifferentBlock(const ResolvedConfig& other) const {
     for (size_t i = 0; i < m_formats.size() && i < other.m_formats.size(); ++i) {
         if (m_formats[i] == other.m_formats[i]) continue;
         const TensorDesc& t = m_desc->tensors[i];
-        if (t.role == TensorRole::TokenEmbedding) note(kEmbeddingDiffers);
-        else if (t.role == TensorRole::Output) note(L);
-        else if (t.block >= 0) note(t.block);
+        if (t.role == TensorRole::TokenEmbedding)
+            note(kEmbeddingDiffers);
+        else if (t.role == TensorRole::Output)
+            note(L);
+        else if (t.block >= 0)
+            note(t.block);
     }
     if (m_head != other.m_head) note(L);
     return first;
@@ -225,9 +251,12 @@ int ResolvedConfig::firstQuantizedBlock() const {
     for (size_t i = 0; i < m_formats.size(); ++i) {
         if (isFullPrecision(m_formats[i])) continue;
         const TensorDesc& t = m_desc->tensors[i];
-        if (t.role == TensorRole::TokenEmbedding) note(kEmbeddingDiffers);
-        else if (t.role == TensorRole::Output) note(L);
-        else if (t.block >= 0) note(t.block);
+        if (t.role == TensorRole::TokenEmbedding)
+            note(kEmbeddingDiffers);
+        else if (t.role == TensorRole::Output)
+            note(L);
+        else if (t.block >= 0)
+            note(t.block);
     }
     if (!isFullPrecision(m_head)) note(L);
     return first;
@@ -251,12 +280,15 @@ nlohmann::json QuantConfig::toJson() const {
 QuantConfig QuantConfig::fromJson(const nlohmann::json& j, const std::string& source) {
     auto fail = [&](const std::string& what) { throw Error(source + ": " + what); };
     if (!j.is_object()) fail("not a JSON object");
-    if (j.value("schema", "") != kSchema) fail("not a QuantScope configuration (schema must be \"" + std::string(kSchema) + "\")");
-    if (!j.contains("version") || !j["version"].is_number_integer()) fail("missing integer \"version\"");
+    if (j.value("schema", "") != kSchema)
+        fail("not a QuantScope configuration (schema must be \"" + std::string(kSchema) + "\")");
+    if (!j.contains("version") || !j["version"].is_number_integer())
+        fail("missing integer \"version\"");
     const int version = j["version"].get<int>();
     if (version < 1 || version > kQuantConfigVersion)
-        fail("configuration version " + std::to_string(version) + " is not supported (this build reads up to " +
-             std::to_string(kQuantConfigVersion) + ")");
+        fail("configuration version " + std::to_string(version) +
+             " is not supported (this build reads up to " + std::to_string(kQuantConfigVersion) +
+             ")");
     QuantConfig c;
     try {
         c.defaultFormat = j.value("default", c.defaultFormat);
@@ -265,8 +297,11 @@ QuantConfig QuantConfig::fromJson(const nlohmann::json& j, const std::string& so
         c.activations = j.value("activations", c.activations);
         c.fallbackFormat = j.value("fallback", c.fallbackFormat);
         if (j.contains("rules"))
-            for (const auto& r : j.at("rules")) c.rules.push_back({r.at("match").get<std::string>(), r.at("format").get<std::string>()});
-        if (j.contains("tensors")) c.overrides = j.at("tensors").get<std::map<std::string, std::string>>();
+            for (const auto& r : j.at("rules"))
+                c.rules.push_back(
+                    {r.at("match").get<std::string>(), r.at("format").get<std::string>()});
+        if (j.contains("tensors"))
+            c.overrides = j.at("tensors").get<std::map<std::string, std::string>>();
     } catch (const nlohmann::json::exception& e) {
         fail(std::string("malformed field: ") + e.what());
     }

@@ -48,7 +48,9 @@ public:
     std::string fallbackFormat;
 
     static QuantConfig uniform(const std::string& format);
-    void setTensorFormat(const std::string& tensor, const std::string& format) { overrides[tensor] = format; }
+    void setTensorFormat(const std::string& tensor, const std::string& format) {
+        overrides[tensor] = format;
+    }
     void setBlockFormat(int block, const std::string& format); // rule "blk.<b>.*"
 
     // Throws Error for an unknown format, an override naming no tensor of the model, or a

@@ -27,10 +27,11 @@ struct QuantContext {
 class QuantFormat {
 public:
     virtual ~QuantFormat() = default;
-    virtual std::string name() const = 0;        // registry key, lower case
-    virtual std::string family() const = 0;      // "float", "int", "ggml", "minifloat", "mx", "nf", "ternary", "binary", "log"
+    virtual std::string name() const = 0; // registry key, lower case
+    virtual std::string family()
+        const = 0; // "float", "int", "ggml", "minifloat", "mx", "nf", "ternary", "binary", "log"
     virtual std::string description() const = 0; // one line for UIs and `quantscope-cli formats`
-    virtual int nominalBits() const = 0;         // element bits (16 for F16, 4 for Q4_0, 2 for ternary)
+    virtual int nominalBits() const = 0; // element bits (16 for F16, 4 for Q4_0, 2 for ternary)
     // Storage bits per weight for a row of `cols` elements, scales/zero points/padding included.
     virtual double bitsPerWeight(int64_t cols) const = 0;
     // Empty if the format can represent a {rows, cols} matrix, else the reason

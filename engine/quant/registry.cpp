@@ -15,7 +15,8 @@ namespace {
 
 std::string lower(std::string_view s) {
     std::string r(s);
-    std::transform(r.begin(), r.end(), r.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::transform(r.begin(), r.end(), r.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
     return r;
 }
 
@@ -39,7 +40,9 @@ const Registry& registry() {
 
 } // namespace
 
-const std::vector<const QuantFormat*>& allQuantFormats() { return registry().view; }
+const std::vector<const QuantFormat*>& allQuantFormats() {
+    return registry().view;
+}
 
 const QuantFormat* findQuantFormat(std::string_view name) {
     const std::string key = lower(name);
@@ -66,7 +69,8 @@ const QuantFormat& quantFormat(std::string_view name) {
             hint += (shown++ ? ", " : "") + f->name();
         }
     throw Error("unknown quantization format '" + std::string(name) + "'" +
-                (hint.empty() ? std::string(" (see `quantscope-cli formats`)") : " (did you mean " + hint + "?)"));
+                (hint.empty() ? std::string(" (see `quantscope-cli formats`)")
+                              : " (did you mean " + hint + "?)"));
 }
 
 } // namespace qs

@@ -39,8 +39,9 @@ void writeSynthGguf(const SynthShape& s, uint64_t seed, const std::filesystem::p
 
     const int64_t hd = s.dim / s.nHeads, kv = int64_t(s.nKvHeads) * hd;
     auto add = [&](const std::string& name, int64_t rows, int64_t cols, bool isNorm) {
-        std::vector<uint64_t> ne = rows == 1 ? std::vector<uint64_t>{uint64_t(cols)}
-                                             : std::vector<uint64_t>{uint64_t(cols), uint64_t(rows)};
+        std::vector<uint64_t> ne = rows == 1
+                                       ? std::vector<uint64_t>{uint64_t(cols)}
+                                       : std::vector<uint64_t>{uint64_t(cols), uint64_t(rows)};
         w.addTensor(name, ne, kGgmlTypeF32, [=](std::span<std::byte> dst) {
             const auto v = synthTensor(seed, name, rows, cols, isNorm);
             std::memcpy(dst.data(), v.data(), dst.size());

@@ -35,7 +35,8 @@ uint64_t nameHash(const std::string& s) {
 
 uint64_t SynthShape::parameterCount() const {
     const uint64_t hd = dim / nHeads, kv = uint64_t(nKvHeads) * hd;
-    const uint64_t perLayer = 2ull * dim + 2ull * dim * dim + 2ull * kv * dim + 3ull * dim * hiddenDim;
+    const uint64_t perLayer =
+        2ull * dim + 2ull * dim * dim + 2ull * kv * dim + 3ull * dim * hiddenDim;
     return 2ull * vocabSize * dim + dim + perLayer * nLayers;
 }
 
@@ -87,9 +88,12 @@ SynthVocab synthVocabFromLlama2cTokenizer(const std::filesystem::path& path) {
         off += 8 + uint64_t(len);
         const size_t id = vocab.pieces.size();
         int32_t type = 1;
-        if (id == 0) type = 2;
-        else if (id == 1 || id == 2) type = 3;
-        else if (piece.size() == 6 && piece.rfind("<0x", 0) == 0 && piece.back() == '>') type = 6;
+        if (id == 0)
+            type = 2;
+        else if (id == 1 || id == 2)
+            type = 3;
+        else if (piece.size() == 6 && piece.rfind("<0x", 0) == 0 && piece.back() == '>')
+            type = 6;
         if (type == 3) piece = id == 1 ? "<s>" : "</s>"; // llama2.c stores "\n<s>\n"
         std::string sp;
         for (char ch : piece) sp += ch == ' ' ? std::string("\xE2\x96\x81") : std::string(1, ch);
@@ -160,7 +164,8 @@ public:
         if (!m_stream) throw FileError(m_out, "write failed (disk full?)");
         std::error_code ec;
         std::filesystem::rename(m_tmp, m_out, ec);
-        if (ec) throw FileError(m_out, "cannot rename the finished file into place: " + ec.message());
+        if (ec)
+            throw FileError(m_out, "cannot rename the finished file into place: " + ec.message());
         m_committed = true;
     }
 
@@ -174,7 +179,8 @@ void writeLlama2c(const SynthShape& s, uint64_t seed, const std::filesystem::pat
     const auto specs = tensorSpecs(s);
     AtomicFile f(out);
     // Negative vocab size marks an unshared classifier stored at the end.
-    const int32_t header[7] = {s.dim, s.hiddenDim, s.nLayers, s.nHeads, s.nKvHeads, -s.vocabSize, s.seqLen};
+    const int32_t header[7] = {s.dim,      s.hiddenDim,  s.nLayers, s.nHeads,
+                               s.nKvHeads, -s.vocabSize, s.seqLen};
     f.write(header, sizeof header);
     auto put = [&](const std::string& name) {
         const auto& t = spec(specs, name);
@@ -182,9 +188,9 @@ void writeLlama2c(const SynthShape& s, uint64_t seed, const std::filesystem::pat
         f.write(v.data(), v.size() * sizeof(float));
     };
     put("token_embd.weight");
-    for (TensorRole r : {TensorRole::AttnNorm, TensorRole::Wq, TensorRole::Wk, TensorRole::Wv,
-                         TensorRole::Wo, TensorRole::FfnNorm, TensorRole::FfnGate,
-                         TensorRole::FfnDown, TensorRole::FfnUp})
+    for (TensorRole r :
+         {TensorRole::AttnNorm, TensorRole::Wq, TensorRole::Wk, TensorRole::Wv, TensorRole::Wo,
+          TensorRole::FfnNorm, TensorRole::FfnGate, TensorRole::FfnDown, TensorRole::FfnUp})
         for (int b = 0; b < s.nLayers; ++b) put(canonicalTensorName(r, b));
     put("output_norm.weight");
     // Legacy freq_cis tables (unused by readers that compute RoPE, but part of the format).
@@ -211,7 +217,8 @@ void writeSynthModel(const SynthShape& shape, uint64_t seed, SynthFormat format,
                      const std::filesystem::path& out, const SynthVocab* vocab) {
     if (vocab && int64_t(vocab->pieces.size()) != shape.vocabSize)
         throw Error("the vocabulary has " + std::to_string(vocab->pieces.size()) +
-                    " tokens but shape " + shape.name + " needs " + std::to_string(shape.vocabSize));
+                    " tokens but shape " + shape.name + " needs " +
+                    std::to_string(shape.vocabSize));
     if (format == SynthFormat::Llama2c)
         writeLlama2c(shape, seed, out);
     else

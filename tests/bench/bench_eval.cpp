@@ -60,8 +60,8 @@ long peakRssKb() {
 
 // Forward FLOPs of one window of T tokens with `scored` head rows.
 double windowFlops(const qs::HParams& hp, int64_t T, int64_t headRows) {
-    const double perTokenLinear =
-        2.0 * (double(hp.dim) * hp.qDim() * 2 + 2.0 * hp.dim * hp.kvDim() + 3.0 * hp.dim * hp.hiddenDim);
+    const double perTokenLinear = 2.0 * (double(hp.dim) * hp.qDim() * 2 +
+                                         2.0 * hp.dim * hp.kvDim() + 3.0 * hp.dim * hp.hiddenDim);
     // Causal attention computed in 64-row blocks: about T^2/2 scores and as many weighted sums.
     const double attention = 2.0 * 2.0 * double(T) * double(T) / 2.0 * hp.qDim();
     return hp.nLayers * (perTokenLinear * T + attention) + 2.0 * hp.dim * hp.vocabSize * headRows;
@@ -79,13 +79,15 @@ double gemmPeakGflops(int threads) {
     for (int rep = 0; rep < 8; ++rep) {
         auto t0 = std::chrono::steady_clock::now();
         qs::kernels::gemmNT(M, N, K, a.data(), K, b.data(), K, c.data(), N);
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         best = std::max(best, 2.0 * M * N * K / s / 1e9);
     }
     return best;
 }
 
-ChildResult runInChild(const fs::path& model, const fs::path& textPath, int ctx, int64_t tokens, int threads) {
+ChildResult runInChild(const fs::path& model, const fs::path& textPath, int ctx, int64_t tokens,
+                       int threads) {
     int fds[2];
     if (pipe(fds) != 0) return {};
     const pid_t pid = fork();
@@ -130,12 +132,13 @@ int main(int argc, char** argv) {
     const fs::path text = shared / "data/wikitext-2/wiki.test.raw";
     fs::create_directories(dir);
 
-    std::printf("QuantScope FP evaluation benchmark  (SIMD %s, %d threads, half protocol, wiki.test.raw)\n",
-                qs::kernels::simdTargetName(), threads);
+    std::printf(
+        "QuantScope FP evaluation benchmark  (SIMD %s, %d threads, half protocol, wiki.test.raw)\n",
+        qs::kernels::simdTargetName(), threads);
     const double peak = gemmPeakGflops(threads);
     std::printf("measured FP32 GEMM peak (gemmNT 512x2048x768, best of 8): %.1f GFLOP/s\n\n", peak);
-    std::printf("%-10s %5s %8s %10s %9s %8s %9s %10s %10s %8s\n", "model", "ctx", "tokens", "tokens/s",
-                "GFLOP/s", "of peak", "vs llama", "file MiB", "peak RSS", "RSS/file");
+    std::printf("%-10s %5s %8s %10s %9s %8s %9s %10s %10s %8s\n", "model", "ctx", "tokens",
+                "tokens/s", "GFLOP/s", "of peak", "vs llama", "file MiB", "peak RSS", "RSS/file");
 
     const qs::SynthVocab vocab = qs::synthVocabFromLlama2cTokenizer(tokenizer);
     for (const Case& c : {Case{"synth15M", 256, 16384, kLlamaCppSynth15M},
@@ -148,20 +151,26 @@ int main(int argc, char** argv) {
         const ChildResult r = runInChild(model, text, c.ctx, c.tokens, threads);
         const auto& s = qs::synthShape(c.shape);
         qs::HParams hp;
-        hp.dim = s.dim; hp.hiddenDim = s.hiddenDim; hp.nLayers = s.nLayers; hp.nHeads = s.nHeads;
-        hp.nKvHeads = s.nKvHeads; hp.headDim = s.dim / s.nHeads; hp.vocabSize = s.vocabSize;
+        hp.dim = s.dim;
+        hp.hiddenDim = s.hiddenDim;
+        hp.nLayers = s.nLayers;
+        hp.nHeads = s.nHeads;
+        hp.nKvHeads = s.nKvHeads;
+        hp.headDim = s.dim / s.nHeads;
+        hp.vocabSize = s.vocabSize;
         const int64_t windows = r.processed / c.ctx;
         const double flops = windows * windowFlops(hp, c.ctx, c.ctx / 2 - 1);
         const double gflops = r.seconds > 0 ? flops / r.seconds / 1e9 : 0;
         const double fileMiB = double(fs::file_size(model)) / (1 << 20);
         const double rssMiB = double(r.peakRssKb) / 1024.0;
-        std::printf("%-10s %5d %8lld %10.1f %9.1f %7.1f%% %8.2fx %10.1f %8.1fMiB %7.2fx\n", c.shape, c.ctx,
-                    (long long)r.processed, r.tokensPerSecond, gflops, 100.0 * gflops / peak,
+        std::printf("%-10s %5d %8lld %10.1f %9.1f %7.1f%% %8.2fx %10.1f %8.1fMiB %7.2fx\n", c.shape,
+                    c.ctx, (long long)r.processed, r.tokensPerSecond, gflops, 100.0 * gflops / peak,
                     r.tokensPerSecond / c.llamaCpp, fileMiB, rssMiB, rssMiB / fileMiB);
     }
-    std::printf("\nvs llama = tokens/s divided by llama.cpp's llama-perplexity rate on the same file,\n"
-                "context and thread count (synth15M %.0f, synth110M %.0f tokens/s; issue #2).\n"
-                "Targets: vs llama > 1.0x, RSS/file < 1.3x for synth110M.\n",
-                kLlamaCppSynth15M, kLlamaCppSynth110M);
+    std::printf(
+        "\nvs llama = tokens/s divided by llama.cpp's llama-perplexity rate on the same file,\n"
+        "context and thread count (synth15M %.0f, synth110M %.0f tokens/s; issue #2).\n"
+        "Targets: vs llama > 1.0x, RSS/file < 1.3x for synth110M.\n",
+        kLlamaCppSynth15M, kLlamaCppSynth110M);
     return 0;
 }

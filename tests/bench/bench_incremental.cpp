@@ -26,14 +26,17 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // Process CPU seconds (all threads): unlike wall time, hardly changed by other processes
 // competing for the cores, so ratios stay meaningful on a busy machine.
 double cpuSeconds() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 struct Timing {
@@ -75,11 +78,13 @@ int main(int argc, char** argv) {
     const fs::path model = dir / "synth110M.gguf";
     if (!fs::exists(model)) {
         std::fprintf(stderr, "generating %s ...\n", model.c_str());
-        const auto vocab = qs::synthVocabFromLlama2cTokenizer(shared / "models/llama2-tokenizer-32000/tokenizer.bin");
+        const auto vocab = qs::synthVocabFromLlama2cTokenizer(
+            shared / "models/llama2-tokenizer-32000/tokenizer.bin");
         qs::writeSynthModel(qs::synthShape("synth110M"), 1, qs::SynthFormat::Gguf, model, &vocab);
     }
     auto m = qs::loadModel(model);
-    auto tokens = m->tokenizer()->encode(qs::readTextFile(shared / "data/wikitext-2/wiki.test.raw"), true);
+    auto tokens =
+        m->tokenizer()->encode(qs::readTextFile(shared / "data/wikitext-2/wiki.test.raw"), true);
     tokens.resize(8192);
     qs::EvalSetup setup;
     setup.windows.ctx = 512;
@@ -87,18 +92,21 @@ int main(int argc, char** argv) {
     setup.memoryBudgetBytes = 4ull << 30;
     const int L = m->hp().nLayers;
 
-    std::printf("QuantScope incremental evaluation benchmark: synth110M, 8192 tokens (16 windows of 512, half "
+    std::printf("QuantScope incremental evaluation benchmark: synth110M, 8192 tokens (16 windows "
+                "of 512, half "
                 "protocol), %d threads, SIMD %s\n",
                 threads, qs::kernels::simdTargetName());
     qs::IncrementalEvaluator ev(m, tokens, setup);
     auto t0 = Clock::now();
     ev.buildReference();
-    std::printf("reference pass (FP, fills caches): %.2f s; memory plan %.0f MiB (FP cache %s)\n", since(t0),
-                double(ev.memoryPlan().total()) / (1 << 20), ev.memoryPlan().keepFullPrecisionCache ? "kept" : "dropped");
+    std::printf("reference pass (FP, fills caches): %.2f s; memory plan %.0f MiB (FP cache %s)\n",
+                since(t0), double(ev.memoryPlan().total()) / (1 << 20),
+                ev.memoryPlan().keepFullPrecisionCache ? "kept" : "dropped");
 
     const qs::QuantConfig uniform = qs::QuantConfig::uniform(base);
     const Timing warm = timeEvaluation(ev, uniform);
-    std::printf("uniform %s from scratch (weights quantized on first use): exact %.2f s, first estimate %.3f s\n",
+    std::printf("uniform %s from scratch (weights quantized on first use): exact %.2f s, first "
+                "estimate %.3f s\n",
                 base.c_str(), warm.exact, warm.firstEstimate);
 
     auto changeBlock = [&](int b) {
@@ -108,9 +116,11 @@ int main(int argc, char** argv) {
     };
     // (a) last block changed: quantization of the new weights is part of the measured latency.
     const Timing last = timeEvaluation(ev, changeBlock(L - 1));
-    std::printf("\n(a) change last block %s -> %s: first estimate %.0f ms (target <= 250 ms), exact %.2f s "
-                "(%.2f CPU s), restart block %d\n",
-                base.c_str(), changed.c_str(), last.firstEstimate * 1e3, last.exact, last.cpu, last.startBlock);
+    std::printf(
+        "\n(a) change last block %s -> %s: first estimate %.0f ms (target <= 250 ms), exact %.2f s "
+        "(%.2f CPU s), restart block %d\n",
+        base.c_str(), changed.c_str(), last.firstEstimate * 1e3, last.exact, last.cpu,
+        last.startBlock);
     const Timing lastCached = timeEvaluation(ev, uniform); // back: weights cached
     std::printf("    change back (weights cached): first estimate %.0f ms, exact %.2f s\n",
                 lastCached.firstEstimate * 1e3, lastCached.exact);
@@ -134,17 +144,23 @@ int main(int argc, char** argv) {
     timeEvaluation(scratchEv, scratchMid);
     const Timing fullLast = timeEvaluation(scratchEv, scratchLast);
     const Timing fullMid = timeEvaluation(scratchEv, scratchMid);
-    std::printf("\n(b) exact re-evaluation, weights cached      incremental   from scratch   speed-up   (CPU s: inc / "
+    std::printf("\n(b) exact re-evaluation, weights cached      incremental   from scratch   "
+                "speed-up   (CPU s: inc / "
                 "scratch / speed-up)\n");
-    std::printf("    change in last block (block %2d)          %8.2f s   %10.2f s   %7.2fx   (%.2f / %.2f / %.2fx)\n", L - 1,
-                lastAgain.exact, fullLast.exact, fullLast.exact / lastAgain.exact, lastAgain.cpu, fullLast.cpu,
-                fullLast.cpu / lastAgain.cpu);
-    std::printf("    change in middle block (block %2d)        %8.2f s   %10.2f s   %7.2fx   (%.2f / %.2f / %.2fx)\n", L / 2,
-                midAgain.exact, fullMid.exact, fullMid.exact / midAgain.exact, midAgain.cpu, fullMid.cpu,
-                fullMid.cpu / midAgain.cpu);
-    std::printf("    restart blocks: last %d, middle %d, from scratch %d\n", lastAgain.startBlock, midAgain.startBlock,
-                fullMid.startBlock);
-    std::printf("\n(from scratch = all %d blocks and the head recomputed for every window, as a change of the\n"
-                " token embedding forces (restart block -1); both sides use already-quantized weights)\n", L);
+    std::printf("    change in last block (block %2d)          %8.2f s   %10.2f s   %7.2fx   (%.2f "
+                "/ %.2f / %.2fx)\n",
+                L - 1, lastAgain.exact, fullLast.exact, fullLast.exact / lastAgain.exact,
+                lastAgain.cpu, fullLast.cpu, fullLast.cpu / lastAgain.cpu);
+    std::printf("    change in middle block (block %2d)        %8.2f s   %10.2f s   %7.2fx   (%.2f "
+                "/ %.2f / %.2fx)\n",
+                L / 2, midAgain.exact, fullMid.exact, fullMid.exact / midAgain.exact, midAgain.cpu,
+                fullMid.cpu, fullMid.cpu / midAgain.cpu);
+    std::printf("    restart blocks: last %d, middle %d, from scratch %d\n", lastAgain.startBlock,
+                midAgain.startBlock, fullMid.startBlock);
+    std::printf(
+        "\n(from scratch = all %d blocks and the head recomputed for every window, as a change of "
+        "the\n"
+        " token embedding forces (restart block -1); both sides use already-quantized weights)\n",
+        L);
     return 0;
 }

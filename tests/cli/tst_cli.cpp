@@ -21,10 +21,13 @@ Run cli(const QStringList& args) {
     p.start(QS_CLI_PATH, args);
     if (!p.waitForFinished(120000)) return {-1, {}, "timeout"};
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2,
-            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+            QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
 }
 
-QString shared(const char* rel) { return QString::fromStdString(qs::test::sharedPath(rel)); }
+QString shared(const char* rel) {
+    return QString::fromStdString(qs::test::sharedPath(rel));
+}
 
 } // namespace
 
@@ -72,8 +75,9 @@ void TestCli::infoReportsParameters() {
 
 void TestCli::evalJsonMatchesReference() {
     QS_REQUIRE_SHARED("models/stories260K/model.bin");
-    const Run r = cli({"eval", shared("models/stories260K/model.bin"), "--data", shared("data/tinystories/valid.txt"),
-                       "--ctx", "256", "--protocol", "full", "--max-bytes", "30000", "--json"});
+    const Run r = cli({"eval", shared("models/stories260K/model.bin"), "--data",
+                       shared("data/tinystories/valid.txt"), "--ctx", "256", "--protocol", "full",
+                       "--max-bytes", "30000", "--json"});
     QCOMPARE(r.exitCode, 0);
     const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
     QCOMPARE(j["scored_tokens"].toInt(), 14280);
@@ -86,12 +90,14 @@ void TestCli::tokenizeMatchesReference() {
     const Run r = cli({"tokenize", shared("models/stories260K/tokenizer.bin"), "--text",
                        "Once upon a time, there was a little girl named Lily."});
     QCOMPARE(r.exitCode, 0);
-    QCOMPARE(r.out.trimmed(), QString("1 403 407 261 378 432 383 286 261 376 298 315 421 395 317 426"));
+    QCOMPARE(r.out.trimmed(),
+             QString("1 403 407 261 378 432 383 286 261 376 298 315 421 395 317 426"));
 }
 
 void TestCli::generateIsDeterministic() {
     QS_REQUIRE_SHARED("models/stories260K/model.bin");
-    const QStringList args = {"generate", shared("models/stories260K/model.bin"), "-n", "30", "--json"};
+    const QStringList args = {"generate", shared("models/stories260K/model.bin"), "-n", "30",
+                              "--json"};
     const Run a = cli(args), b = cli(args);
     QCOMPARE(a.exitCode, 0);
     QCOMPARE(a.out, b.out);
@@ -106,7 +112,11 @@ void TestCli::synthWritesLoadableModels() {
         QVERIFY2(w.exitCode == 0, qPrintable(w.err));
         const Run info = cli({"info", out, "--json"});
         QVERIFY2(info.exitCode == 0, qPrintable(info.err));
-        QCOMPARE(QJsonDocument::fromJson(info.out.toUtf8()).object()["hparams"].toObject()["dim"].toInt(), 64);
+        QCOMPARE(QJsonDocument::fromJson(info.out.toUtf8())
+                     .object()["hparams"]
+                     .toObject()["dim"]
+                     .toInt(),
+                 64);
     }
 }
 
@@ -114,15 +124,20 @@ void TestCli::errorsAreOneLine_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QString>("mustMention");
-    QTest::newRow("missing model") << QStringList{"info", "/nonexistent/model.bin"} << 1 << "/nonexistent/model.bin";
+    QTest::newRow("missing model")
+        << QStringList{"info", "/nonexistent/model.bin"} << 1 << "/nonexistent/model.bin";
     QTest::newRow("unknown option") << QStringList{"info", "x", "--bogus"} << 2 << "--bogus";
     QTest::newRow("unknown command") << QStringList{"frobnicate"} << 2 << "frobnicate";
     QTest::newRow("eval without data") << QStringList{"eval", "x"} << 2 << "--data";
-    QTest::newRow("bad protocol") << QStringList{"eval", "x", "--data", "y", "--protocol", "third"} << 1 << "third";
-    QTest::newRow("missing text") << QStringList{"eval", shared("models/stories260K/model.bin"), "--data",
-                                                 "/nonexistent/text.txt"} << 1 << "/nonexistent/text.txt";
-    QTest::newRow("bad ctx") << QStringList{"eval", "x", "--data", "y", "--ctx", "abc"} << 2 << "--ctx";
-    QTest::newRow("unknown shape") << QStringList{"synth", "--shape", "huge", "--out", "/tmp/x"} << 1 << "huge";
+    QTest::newRow("bad protocol") << QStringList{"eval", "x", "--data", "y", "--protocol", "third"}
+                                  << 1 << "third";
+    QTest::newRow("missing text") << QStringList{"eval", shared("models/stories260K/model.bin"),
+                                                 "--data", "/nonexistent/text.txt"}
+                                  << 1 << "/nonexistent/text.txt";
+    QTest::newRow("bad ctx") << QStringList{"eval", "x", "--data", "y", "--ctx", "abc"} << 2
+                             << "--ctx";
+    QTest::newRow("unknown shape")
+        << QStringList{"synth", "--shape", "huge", "--out", "/tmp/x"} << 1 << "huge";
 }
 
 void TestCli::errorsAreOneLine() {

@@ -22,18 +22,20 @@ inline std::string sharedPath(const char* relative) {
     return QDir(sharedDir()).filePath(QString::fromUtf8(relative)).toStdString();
 }
 
-inline bool inCi() { return qgetenv("CI") == "true"; }
+inline bool inCi() {
+    return qgetenv("CI") == "true";
+}
 
 } // namespace qs::test
 
 // Use at the start of a test that needs a file from ../shared.
-#define QS_REQUIRE_SHARED(relative)                                                              \
-    do {                                                                                         \
-        if (!QFileInfo::exists(QString::fromStdString(qs::test::sharedPath(relative)))) {        \
-            if (qs::test::inCi())                                                                \
-                QFAIL(qPrintable(QStringLiteral("missing shared file (CI=true): ") +             \
-                                 QString::fromStdString(qs::test::sharedPath(relative))));       \
-            QSKIP(qPrintable(QStringLiteral("shared data not found: ") +                         \
-                             QString::fromStdString(qs::test::sharedPath(relative))));           \
-        }                                                                                        \
+#define QS_REQUIRE_SHARED(relative)                                                                \
+    do {                                                                                           \
+        if (!QFileInfo::exists(QString::fromStdString(qs::test::sharedPath(relative)))) {          \
+            if (qs::test::inCi())                                                                  \
+                QFAIL(qPrintable(QStringLiteral("missing shared file (CI=true): ") +               \
+                                 QString::fromStdString(qs::test::sharedPath(relative))));         \
+            QSKIP(qPrintable(QStringLiteral("shared data not found: ") +                           \
+                             QString::fromStdString(qs::test::sharedPath(relative))));             \
+        }                                                                                          \
     } while (0)

@@ -60,7 +60,8 @@ void TestCore::fp16RoundsToNearestEven_data() {
     QTest::addColumn<float>("value");
     QTest::addColumn<int>("expected");
     QTest::newRow("1 + half ulp ties to even (down)") << 1.0f + std::ldexp(1.0f, -11) << 0x3c00;
-    QTest::newRow("1 + 3 half ulps ties to even (up)") << 1.0f + 3 * std::ldexp(1.0f, -11) << 0x3c02;
+    QTest::newRow("1 + 3 half ulps ties to even (up)")
+        << 1.0f + 3 * std::ldexp(1.0f, -11) << 0x3c02;
     QTest::newRow("65520 overflows to inf") << 65520.0f << 0x7c00;
     QTest::newRow("65519 rounds to max") << 65519.0f << 0x7bff;
     QTest::newRow("half of smallest subnormal ties to zero") << std::ldexp(1.0f, -25) << 0x0000;
@@ -106,9 +107,12 @@ void TestCore::mappedFileChecksBounds() {
 void TestCore::mappedFileErrorsNameTheFile_data() {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("problem");
-    QTest::newRow("missing") << "missing" << "cannot open";
-    QTest::newRow("directory") << "directory" << "directory";
-    QTest::newRow("empty") << "empty" << "empty";
+    QTest::newRow("missing") << "missing"
+                             << "cannot open";
+    QTest::newRow("directory") << "directory"
+                               << "directory";
+    QTest::newRow("empty") << "empty"
+                           << "empty";
 }
 
 void TestCore::mappedFileErrorsNameTheFile() {
@@ -144,7 +148,8 @@ void TestCore::textFileErrors() {
         readTextFile(path);
         QFAIL("expected FileError");
     } catch (const FileError& e) {
-        QVERIFY2(QString(e.what()).contains(problem) && QString(e.what()).contains("t.txt"), e.what());
+        QVERIFY2(QString(e.what()).contains(problem) && QString(e.what()).contains("t.txt"),
+                 e.what());
     }
     QVERIFY_THROWS_EXCEPTION(FileError, readTextFile(dir.filePath("absent.txt").toStdString()));
 }

@@ -25,8 +25,8 @@ namespace {
 // magnitude ~10.
 constexpr double kLogitTolerance = 1e-4;
 
-const char* kModelPaths[] = {"models/stories260K/model.bin", "models/stories260K-gguf/stories260K.gguf",
-                             "models/stories260K-hf"};
+const char* kModelPaths[] = {"models/stories260K/model.bin",
+                             "models/stories260K-gguf/stories260K.gguf", "models/stories260K-hf"};
 
 struct Reference {
     std::vector<int32_t> tokens;
@@ -36,7 +36,8 @@ struct Reference {
 Reference loadReference() {
     std::ifstream in(test::sharedPath("reference/stories260K/logits_once_upon_a_time.json"));
     const auto j = nlohmann::json::parse(in);
-    return {j["tokens"].get<std::vector<int32_t>>(), j["logits"].get<std::vector<std::vector<float>>>()};
+    return {j["tokens"].get<std::vector<int32_t>>(),
+            j["logits"].get<std::vector<std::vector<float>>>()};
 }
 
 std::vector<float> windowLogits(const Model& m, const std::vector<int32_t>& tokens) {
@@ -56,10 +57,12 @@ public:
     int calls = 0;
     bool shapesOk = true;
     int64_t dim = 0, hidden = 0;
-    void observe(int block, Intermediate what, const float* data, int64_t rows, int64_t cols) override {
+    void observe(int block, Intermediate what, const float* data, int64_t rows,
+                 int64_t cols) override {
         ++calls;
         names.insert(intermediateName(block, what));
-        if (what == Intermediate::FfnAct ? cols != hidden : (what == Intermediate::BlockInput && cols != dim))
+        if (what == Intermediate::FfnAct ? cols != hidden
+                                         : (what == Intermediate::BlockInput && cols != dim))
             shapesOk = false;
         if (!data || rows <= 0) shapesOk = false;
     }
@@ -92,7 +95,8 @@ void TestForward::referenceLogits() {
     auto model = loadModel(test::sharedPath(path.toUtf8().constData()));
     QVERIFY(model->tokenizer());
     // The reference prompt must tokenize to the reference ids with this model's tokenizer.
-    const auto ids = model->tokenizer()->encode("Once upon a time, there was a little girl named Lily.", true);
+    const auto ids =
+        model->tokenizer()->encode("Once upon a time, there was a little girl named Lily.", true);
     QCOMPARE(ids, ref.tokens);
 
     const auto logits = windowLogits(*model, ref.tokens);
@@ -110,12 +114,14 @@ void TestForward::causalPrefixMatchesWindow() {
     QS_REQUIRE_SHARED("models/stories260K/model.bin");
     auto model = loadModel(test::sharedPath("models/stories260K/model.bin"));
     std::vector<int32_t> tokens;
-    for (int i = 0; i < 150; ++i) tokens.push_back(1 + (i * 37) % 500); // spans >2 attention row blocks
+    for (int i = 0; i < 150; ++i)
+        tokens.push_back(1 + (i * 37) % 500); // spans >2 attention row blocks
     const auto full = windowLogits(*model, tokens);
     const std::vector<int32_t> prefix(tokens.begin(), tokens.begin() + 70);
     const auto part = windowLogits(*model, prefix);
     double maxDiff = 0;
-    for (size_t i = 0; i < part.size(); ++i) maxDiff = std::max(maxDiff, double(std::abs(part[i] - full[i])));
+    for (size_t i = 0; i < part.size(); ++i)
+        maxDiff = std::max(maxDiff, double(std::abs(part[i] - full[i])));
     // Same arithmetic on the same rows: only GEMM tiling may differ, so fp32 noise only.
     QVERIFY2(maxDiff < 1e-4, qPrintable(QString::number(maxDiff)));
 }
@@ -128,8 +134,9 @@ void TestForward::observerSeesEveryNamedIntermediate() {
     CountingObserver obs;
     obs.dim = model->hp().dim;
     obs.hidden = model->hp().hiddenDim;
-    fwd.forward(std::vector<int32_t>{1, 403, 407}, s, [](int64_t, int64_t, const float*) {}, 0, -1,
-                nullptr, &obs);
+    fwd.forward(
+        std::vector<int32_t>{1, 403, 407}, s, [](int64_t, int64_t, const float*) {}, 0, -1, nullptr,
+        &obs);
     QCOMPARE(obs.calls, model->hp().nLayers * kIntermediateCount);
     QCOMPARE(int(obs.names.size()), model->hp().nLayers * kIntermediateCount);
     QVERIFY(obs.names.count("blk.4.ffn_act"));
@@ -158,7 +165,8 @@ void TestForward::greedyGenerationIsCoherentAndFormatIndependent() {
     QCOMPARE(texts[2], texts[0]);
     // TinyStories vocabulary: a coherent story uses several of these common words.
     int hits = 0;
-    for (const char* w : {" the ", " was ", " a ", " and ", " to ", " she ", " he ", " day", " little "})
+    for (const char* w :
+         {" the ", " was ", " a ", " and ", " to ", " she ", " he ", " day", " little "})
         hits += texts[0].find(w) != std::string::npos;
     QVERIFY2(hits >= 4, texts[0].c_str());
 }

@@ -41,10 +41,13 @@ QuantConfig lastBlockChanged() {
     return c;
 }
 
-bool close(double a, double b) { return std::abs(a - b) <= kIncrementalRelTolerance * std::max(1e-12, std::abs(b)); }
+bool close(double a, double b) {
+    return std::abs(a - b) <= kIncrementalRelTolerance * std::max(1e-12, std::abs(b));
+}
 
 void compareMetrics(const Metrics& a, const Metrics& b) {
-    QVERIFY2(close(a.meanNll, b.meanNll), qPrintable(QString("%1 vs %2").arg(a.meanNll, 0, 'g', 12).arg(b.meanNll, 0, 'g', 12)));
+    QVERIFY2(close(a.meanNll, b.meanNll),
+             qPrintable(QString("%1 vs %2").arg(a.meanNll, 0, 'g', 12).arg(b.meanNll, 0, 'g', 12)));
     QVERIFY(close(a.klMean, b.klMean));
     QVERIFY(close(a.kl.p99, b.kl.p99));
     QVERIFY(close(a.top1Agreement, b.top1Agreement));
@@ -72,14 +75,16 @@ private slots:
 void TestIncremental::initTestCase() {
     QS_REQUIRE_SHARED("models/stories260K/model.bin");
     g_model = loadModel(test::sharedPath("models/stories260K/model.bin"));
-    g_tokens = g_model->tokenizer()->encode(readTextFile(test::sharedPath("data/tinystories/valid.txt"), 12000), true);
+    g_tokens = g_model->tokenizer()->encode(
+        readTextFile(test::sharedPath("data/tinystories/valid.txt"), 12000), true);
 }
 
 void TestIncremental::referenceMatchesPerplexity() {
     IncrementalEvaluator ev(g_model, g_tokens, smallSetup());
     ev.buildReference();
     const auto ppl = evaluatePerplexity(*g_model, g_tokens, smallSetup().windows);
-    QVERIFY(std::abs(ev.referenceResult().metrics.meanNll - ppl.meanNll) < 1e-9 * ppl.meanNll + 1e-7);
+    QVERIFY(std::abs(ev.referenceResult().metrics.meanNll - ppl.meanNll) <
+            1e-9 * ppl.meanNll + 1e-7);
     QCOMPARE(ev.referenceResult().metrics.tokens, ppl.scoredTokens);
     QVERIFY(ev.memoryPlan().referenceTopK == 512); // small vocabulary: stored exactly
 }
@@ -142,7 +147,8 @@ void TestIncremental::partialResultsConverge() {
                                          [&](const EvalResult& r) { partials.push_back(r); });
     QVERIFY(partials.size() >= 3);
     QCOMPARE(partials.front().windowsDone, int64_t(1));
-    for (size_t i = 1; i < partials.size(); ++i) QVERIFY(partials[i].windowsDone > partials[i - 1].windowsDone);
+    for (size_t i = 1; i < partials.size(); ++i)
+        QVERIFY(partials[i].windowsDone > partials[i - 1].windowsDone);
     QVERIFY(partials.back().exact());
     QVERIFY(final.exact());
     QCOMPARE(partials.back().metrics.meanNll, final.metrics.meanNll);
@@ -159,8 +165,8 @@ void TestIncremental::cancellationLeavesConsistentCaches() {
     Feedback fb;
     int calls = 0;
     QVERIFY_THROWS_EXCEPTION(Canceled, ev.evaluate(lastBlockChanged(), &fb, [&](const EvalResult&) {
-                                 if (++calls == 2) fb.cancel();
-                             }));
+        if (++calls == 2) fb.cancel();
+    }));
     // Some windows hold the new configuration, others the old one: each must still be exact.
     const EvalResult r = ev.evaluate(lastBlockChanged());
     IncrementalEvaluator fresh(g_model, g_tokens, smallSetup());
@@ -185,7 +191,7 @@ void TestIncremental::schedulerDeliversOnlyTheNewest() {
     for (const char* f : {"bf16", "f16", "bf16"}) {
         QuantConfig c = QuantConfig::uniform(f);
         c.setBlockFormat(2, "f32");
-        newestSubmitted = sched.submit(c) ;
+        newestSubmitted = sched.submit(c);
     }
     const uint64_t last = sched.submit(lastBlockChanged());
     newestSubmitted = last;

@@ -23,7 +23,8 @@ std::vector<double> softmaxD(const std::vector<float>& z) {
     return p;
 }
 
-TokenStats compare(const std::vector<float>& ref, const std::vector<float>& q, int target, int topK) {
+TokenStats compare(const std::vector<float>& ref, const std::vector<float>& q, int target,
+                   int topK) {
     ReferenceSet set;
     resizeReferenceSet(set, 1, int64_t(ref.size()), topK);
     std::vector<float> scratch;
@@ -125,8 +126,10 @@ void TestMetrics::temperatureFitFindsTheScale() {
         stats.push_back(compare(logp, sharp, target, 8));
     }
     const Metrics m = aggregateMetrics(stats);
-    qInfo("T* = %.3f, ECE %.4f -> %.4f", m.optimalTemperature, m.calibration.ece, m.eceAtOptimalTemperature);
-    QVERIFY2(m.optimalTemperature > 1.4 && m.optimalTemperature < 1.6, qPrintable(QString::number(m.optimalTemperature)));
+    qInfo("T* = %.3f, ECE %.4f -> %.4f", m.optimalTemperature, m.calibration.ece,
+          m.eceAtOptimalTemperature);
+    QVERIFY2(m.optimalTemperature > 1.4 && m.optimalTemperature < 1.6,
+             qPrintable(QString::number(m.optimalTemperature)));
     QVERIFY(m.nllAtOptimalTemperature < m.meanNll);
     QVERIFY(m.eceAtOptimalTemperature < m.calibration.ece);
 }

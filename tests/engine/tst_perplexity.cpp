@@ -23,7 +23,8 @@ constexpr uint64_t kReferenceBytes = 30000; // "first 30000 bytes of valid.txt"
 constexpr size_t kReferenceTokens = 14489;  // "14489 tokens with BOS"
 
 std::vector<int32_t> referenceTokens(const Model& m) {
-    return m.tokenizer()->encode(readTextFile(test::sharedPath("data/tinystories/valid.txt"), kReferenceBytes), true);
+    return m.tokenizer()->encode(
+        readTextFile(test::sharedPath("data/tinystories/valid.txt"), kReferenceBytes), true);
 }
 } // namespace
 
@@ -47,16 +48,22 @@ void TestPerplexity::matchesReference_data() {
     QTest::addColumn<int>("scored");
     QTest::addColumn<double>("meanNll");
     QTest::addColumn<double>("ppl");
-    struct Row { int ctx; const char* proto; int windows, scored; double nll, ppl; };
+    struct Row {
+        int ctx;
+        const char* proto;
+        int windows, scored;
+        double nll, ppl;
+    };
     const Row rows[] = {{256, "half", 56, 7112, 1.34819863, 3.850483},
                         {256, "full", 56, 14280, 1.41655297, 4.122884},
                         {512, "half", 28, 7140, 1.33675823, 3.806683},
                         {512, "full", 28, 14308, 1.39097486, 4.018766}};
-    for (const char* path : {"models/stories260K/model.bin", "models/stories260K-gguf/stories260K.gguf",
-                             "models/stories260K-hf"})
+    for (const char* path : {"models/stories260K/model.bin",
+                             "models/stories260K-gguf/stories260K.gguf", "models/stories260K-hf"})
         for (const Row& r : rows)
             QTest::addRow("%s ctx%d %s", path, r.ctx, r.proto)
-                << QString(path) << r.ctx << QString(r.proto) << r.windows << r.scored << r.nll << r.ppl;
+                << QString(path) << r.ctx << QString(r.proto) << r.windows << r.scored << r.nll
+                << r.ppl;
 }
 
 void TestPerplexity::matchesReference() {
@@ -78,8 +85,9 @@ void TestPerplexity::matchesReference() {
     const PerplexityResult r = evaluatePerplexity(*model, tokens, opt);
     QCOMPARE(r.windows, int64_t(windows));
     QCOMPARE(r.scoredTokens, int64_t(scored));
-    QVERIFY2(std::abs(r.meanNll - meanNll) / meanNll < kRelTolerance,
-             qPrintable(QString("mean NLL %1 vs %2").arg(r.meanNll, 0, 'f', 8).arg(meanNll, 0, 'f', 8)));
+    QVERIFY2(
+        std::abs(r.meanNll - meanNll) / meanNll < kRelTolerance,
+        qPrintable(QString("mean NLL %1 vs %2").arg(r.meanNll, 0, 'f', 8).arg(meanNll, 0, 'f', 8)));
     QVERIFY2(std::abs(r.ppl - ppl) / ppl < kRelTolerance,
              qPrintable(QString("PPL %1 vs %2").arg(r.ppl, 0, 'f', 6).arg(ppl, 0, 'f', 6)));
 }
@@ -124,7 +132,8 @@ void TestPerplexity::cancellationStops() {
     auto model = loadModel(test::sharedPath("models/stories260K/model.bin"));
     Feedback fb;
     fb.cancel();
-    QVERIFY_THROWS_EXCEPTION(Canceled, evaluatePerplexity(*model, referenceTokens(*model), {}, &fb));
+    QVERIFY_THROWS_EXCEPTION(Canceled,
+                             evaluatePerplexity(*model, referenceTokens(*model), {}, &fb));
 }
 
 void TestPerplexity::progressReachesOne() {
@@ -133,7 +142,12 @@ void TestPerplexity::progressReachesOne() {
     Feedback fb;
     double last = 0;
     int calls = 0;
-    fb.setProgressCallback([&](double f, const std::string&) { last = f; ++calls; }, std::chrono::milliseconds(0));
+    fb.setProgressCallback(
+        [&](double f, const std::string&) {
+            last = f;
+            ++calls;
+        },
+        std::chrono::milliseconds(0));
     evaluatePerplexity(*model, referenceTokens(*model), {}, &fb);
     QCOMPARE(last, 1.0);
     QCOMPARE(calls, 56); // 55 intermediate reports + the final one

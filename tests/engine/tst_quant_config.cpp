@@ -48,14 +48,22 @@ void TestQuantConfig::glob_data() {
     QTest::addColumn<QString>("pattern");
     QTest::addColumn<QString>("text");
     QTest::addColumn<bool>("match");
-    QTest::newRow("block") << "blk.3.*" << "blk.3.attn_q.weight" << true;
-    QTest::newRow("other block") << "blk.3.*" << "blk.13.attn_q.weight" << false;
-    QTest::newRow("role in every block") << "*.ffn_down.weight" << "blk.0.ffn_down.weight" << true;
-    QTest::newRow("question mark") << "blk.?.attn_?.weight" << "blk.4.attn_k.weight" << true;
-    QTest::newRow("question mark needs one char") << "blk.?.attn_q.weight" << "blk.10.attn_q.weight" << false;
-    QTest::newRow("exact") << "output.weight" << "output.weight" << true;
-    QTest::newRow("backtracking") << "*a*b*c" << "xxaxxbxxbxc" << true;
-    QTest::newRow("empty pattern") << "" << "x" << false;
+    QTest::newRow("block") << "blk.3.*"
+                           << "blk.3.attn_q.weight" << true;
+    QTest::newRow("other block") << "blk.3.*"
+                                 << "blk.13.attn_q.weight" << false;
+    QTest::newRow("role in every block") << "*.ffn_down.weight"
+                                         << "blk.0.ffn_down.weight" << true;
+    QTest::newRow("question mark") << "blk.?.attn_?.weight"
+                                   << "blk.4.attn_k.weight" << true;
+    QTest::newRow("question mark needs one char") << "blk.?.attn_q.weight"
+                                                  << "blk.10.attn_q.weight" << false;
+    QTest::newRow("exact") << "output.weight"
+                           << "output.weight" << true;
+    QTest::newRow("backtracking") << "*a*b*c"
+                                  << "xxaxxbxxbxc" << true;
+    QTest::newRow("empty pattern") << ""
+                                   << "x" << false;
 }
 
 void TestQuantConfig::glob() {
@@ -68,7 +76,7 @@ void TestQuantConfig::glob() {
 void TestQuantConfig::resolutionOrder() {
     QuantConfig c = QuantConfig::uniform("bf16");
     c.rules.push_back({"blk.1.*", "f16"});
-    c.rules.push_back({"*.attn_v.weight", "q8_0"}); // later rule wins over the earlier one
+    c.rules.push_back({"*.attn_v.weight", "q8_0"});  // later rule wins over the earlier one
     c.setTensorFormat("blk.1.attn_v.weight", "f32"); // override wins over rules
     c.fallbackFormat = "f16";
     const ResolvedConfig r = c.resolve(g_model->desc());
@@ -87,7 +95,8 @@ void TestQuantConfig::fallbackForMisfitRows() {
         c.resolve(g_model->desc());
         QFAIL("expected Error");
     } catch (const Error& e) {
-        QVERIFY2(QString(e.what()).contains("ffn_down") && QString(e.what()).contains("172"), e.what());
+        QVERIFY2(QString(e.what()).contains("ffn_down") && QString(e.what()).contains("172"),
+                 e.what());
     }
     c.fallbackFormat = "f16";
     const ResolvedConfig r = c.resolve(g_model->desc());
@@ -103,11 +112,13 @@ void TestQuantConfig::bitsPerWeightAccounting() {
     const double q8 = 4096 + 2048 + 2048 + 4096 + 2 * 11008.0, down = 11008;
     QCOMPARE(r.averageBitsPerWeight(), (8.5 * q8 + 16 * down) / (q8 + down));
     // Whole model: the embedding (tied head, f32) and the f32 norms count at 32 bits.
-    const double linearBits = 5 * (8.5 * q8 + 16 * down), embBits = 32.0 * 512 * 64, normBits = 32.0 * (64 * 11);
+    const double linearBits = 5 * (8.5 * q8 + 16 * down), embBits = 32.0 * 512 * 64,
+                 normBits = 32.0 * (64 * 11);
     QCOMPARE(r.modelBytes(), uint64_t((linearBits + embBits + normBits) / 8 + 0.5));
     QuantConfig head = c;
     head.outputFormat = "q8_0"; // tied head stored separately once it has its own format
-    QCOMPARE(head.resolve(g_model->desc()).modelBytes(), r.modelBytes() + uint64_t(8.5 * 512 * 64 / 8));
+    QCOMPARE(head.resolve(g_model->desc()).modelBytes(),
+             r.modelBytes() + uint64_t(8.5 * 512 * 64 / 8));
 }
 
 void TestQuantConfig::restartPoints() {
@@ -124,7 +135,8 @@ void TestQuantConfig::restartPoints() {
     QCOMPARE(head.resolve(g_model->desc()).firstDifferentBlock(a), L);
     QuantConfig emb = base;
     emb.embeddingFormat = "f16";
-    QCOMPARE(emb.resolve(g_model->desc()).firstDifferentBlock(a), int(ResolvedConfig::kEmbeddingDiffers));
+    QCOMPARE(emb.resolve(g_model->desc()).firstDifferentBlock(a),
+             int(ResolvedConfig::kEmbeddingDiffers));
     QuantConfig act = base;
     act.activations = "int8_token";
     QCOMPARE(act.resolve(g_model->desc()).firstDifferentBlock(a), 0);
@@ -151,12 +163,21 @@ void TestQuantConfig::jsonRoundTrip() {
 void TestQuantConfig::jsonValidation_data() {
     QTest::addColumn<QString>("json");
     QTest::addColumn<QString>("problem");
-    QTest::newRow("not an object") << "[1,2]" << "not a JSON object";
-    QTest::newRow("wrong schema") << R"({"schema":"other","version":1})" << "schema";
-    QTest::newRow("future version") << R"({"schema":"quantscope-config","version":99})" << "version 99";
-    QTest::newRow("unknown format") << R"({"schema":"quantscope-config","version":1,"default":"q9_9"})" << "q9_9";
-    QTest::newRow("bad rule") << R"({"schema":"quantscope-config","version":1,"rules":[{"match":"x"}]})" << "malformed";
-    QTest::newRow("bad activations") << R"({"schema":"quantscope-config","version":1,"activations":"int3"})" << "int3";
+    QTest::newRow("not an object") << "[1,2]"
+                                   << "not a JSON object";
+    QTest::newRow("wrong schema") << R"({"schema":"other","version":1})"
+                                  << "schema";
+    QTest::newRow("future version") << R"({"schema":"quantscope-config","version":99})"
+                                    << "version 99";
+    QTest::newRow("unknown format")
+        << R"({"schema":"quantscope-config","version":1,"default":"q9_9"})"
+        << "q9_9";
+    QTest::newRow("bad rule")
+        << R"({"schema":"quantscope-config","version":1,"rules":[{"match":"x"}]})"
+        << "malformed";
+    QTest::newRow("bad activations")
+        << R"({"schema":"quantscope-config","version":1,"activations":"int3"})"
+        << "int3";
 }
 
 void TestQuantConfig::jsonValidation() {
@@ -166,7 +187,8 @@ void TestQuantConfig::jsonValidation() {
         QuantConfig::fromJson(nlohmann::json::parse(json.toStdString()), "cfg.json");
         QFAIL("expected Error");
     } catch (const Error& e) {
-        QVERIFY2(QString(e.what()).contains(problem) && QString(e.what()).startsWith("cfg.json"), e.what());
+        QVERIFY2(QString(e.what()).contains(problem) && QString(e.what()).startsWith("cfg.json"),
+                 e.what());
     }
 }
 
@@ -177,7 +199,8 @@ void TestQuantConfig::saveIsAtomicAndUnwritablePathIsAnError() {
     QuantConfig::uniform("q4_0").save(path);
     QCOMPARE(QuantConfig::load(path).defaultFormat, std::string("q4_0"));
     QVERIFY(!QFile::exists(dir.filePath("cfg.json.partial")));
-    QVERIFY_THROWS_EXCEPTION(FileError, QuantConfig::uniform("q8_0").save("/nonexistent-dir/cfg.json"));
+    QVERIFY_THROWS_EXCEPTION(FileError,
+                             QuantConfig::uniform("q8_0").save("/nonexistent-dir/cfg.json"));
     std::ofstream(dir.filePath("bad.json").toStdString()) << "{ not json";
     QVERIFY_THROWS_EXCEPTION(FileError, QuantConfig::load(dir.filePath("bad.json").toStdString()));
 }

@@ -45,7 +45,8 @@ void TestSynth::tensorsAreSeeded() {
 
 void TestSynth::llama2cAndGgufAreTheSameModel() {
     QTemporaryDir dir;
-    const auto bin = dir.filePath("m.bin").toStdString(), gguf = dir.filePath("m.gguf").toStdString();
+    const auto bin = dir.filePath("m.bin").toStdString(),
+               gguf = dir.filePath("m.gguf").toStdString();
     const auto& shape = synthShape("synth260K");
     writeSynthModel(shape, 11, SynthFormat::Llama2c, bin);
     writeSynthModel(shape, 11, SynthFormat::Gguf, gguf);
@@ -58,9 +59,10 @@ void TestSynth::llama2cAndGgufAreTheSameModel() {
     auto logits = [&](const Model& m) {
         std::vector<float> out;
         ForwardScratch s;
-        LlamaForward(m.hp(), m.weights()).forward(tokens, s, [&](int64_t, int64_t n, const float* l) {
-            out.insert(out.end(), l, l + n * m.hp().vocabSize);
-        });
+        LlamaForward(m.hp(), m.weights())
+            .forward(tokens, s, [&](int64_t, int64_t n, const float* l) {
+                out.insert(out.end(), l, l + n * m.hp().vocabSize);
+            });
         return out;
     };
     QCOMPARE(logits(*a), logits(*b)); // bit-identical: same weights, same arithmetic

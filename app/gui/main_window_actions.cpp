@@ -2,6 +2,8 @@
 
 #include "dock_layout.h"
 #include "live_editing.h"
+#include "plugin_manager.h"
+#include "plugins_dialog.h"
 #include "quant_config_model.h"
 #include "recent_files.h"
 #include "snapshot_model.h"
@@ -137,6 +139,8 @@ void MainWindowActions::createViewMenu() {
 
 void MainWindowActions::createHelpMenu() {
     QMenu* help = m_window->menuBar()->addMenu(tr("&Help"));
+    connect(add(help, tr("&Plugins…"), tr("Loaded plugins with version, path and status"), {}),
+            &QAction::triggered, this, &MainWindowActions::showPlugins);
     connect(add(help, tr("&About QuantScope"), tr("Version and license"), {}), &QAction::triggered,
             this, &MainWindowActions::showAbout);
 }
@@ -229,6 +233,16 @@ void MainWindowActions::askSnapshotName() {
     connect(dialog, &QInputDialog::textValueSelected, m_live,
             [this](const QString& name) { m_live->saveSnapshot(name); });
     dialog->open();
+}
+
+void MainWindowActions::showPlugins() {
+    if (!m_plugins) {
+        m_plugins = new PluginManager(this);
+        m_plugins->loadAll();
+    }
+    auto* dialog = new PluginsDialog(m_plugins, m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show(); // non-modal
 }
 
 void MainWindowActions::showAbout() {

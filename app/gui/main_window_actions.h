@@ -9,13 +9,14 @@
 //   Evaluate  Run Perplexity Ctrl+R, Restart Live Evaluation F5, Cancel Esc,
 //             Save Snapshot… Ctrl+Shift+S
 //   View      one toggle per dock, Reset Layout
-//   Help      About QuantScope
+//   Help      Plugins…, About QuantScope
 //
 // Dialogs are opened window-modal with open(), never exec(): no nested event loop.
 
 #include <QObject>
 #include <QString>
 
+class PluginManager;
 class DockLayout;
 class LiveEditing;
 class QAction;
@@ -62,12 +63,14 @@ private:
     void chooseConfigToSave();
     void askSnapshotName();
     void showAbout();
+    void showPlugins();
 
     QMainWindow* m_window;
     WorkbenchSession* m_session;
     LiveEditing* m_live;
     DockLayout* m_docks;
     RecentFiles* m_recent = nullptr;
+    PluginManager* m_plugins = nullptr; // discovered on first use of Help > Plugins
     QAction* m_run = nullptr;
     QAction* m_restart = nullptr;
     QAction* m_cancel = nullptr;

@@ -7,6 +7,8 @@
 #include "message_bar.h"
 #include "model_structure_view.h"
 #include "perplexity_panel.h"
+#include "plugin_list_model.h"
+#include "plugins_dialog.h"
 #include "workbench_session.h"
 
 #include "memory_limit.h"
@@ -141,6 +143,22 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(window.perplexityPanel()->report().isValid(), kTimeoutMs);
         QCOMPARE(modelChanged.count(), 1);
         QCOMPARE(window.perplexityPanel()->report().windows, 4096 / 256);
+    }
+
+    void helpPluginsListsTheBundledPlugins() {
+        WorkbenchSession session;
+        session.setAutoEvaluate(false);
+        MainWindow window(&session);
+        QAction* plugins = nullptr;
+        for (QAction* a : window.findChildren<QAction*>())
+            if (a->text() == QStringLiteral("&Plugins…")) plugins = a;
+        QVERIFY(plugins);
+        plugins->trigger();
+        PluginsDialog* dialog = window.findChild<PluginsDialog*>();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        QVERIFY(!dialog->isModal());
+        QVERIFY(dialog->model()->rowCount() >= 5); // four exporters and the llama2.c loader
     }
 
     void filterLineNarrowsTree() {

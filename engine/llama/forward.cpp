@@ -13,10 +13,10 @@ namespace qs {
 
 namespace {
 
-// Logits computed at a time: at most kHeadLogitsBudget floats (8 MiB), at least 64 rows. The
+// Logits computed at a time: at most kHeadLogitsBudget floats (32 MiB), at least 64 rows. The
 // GEMM packs the whole output matrix once per call, so fewer, larger chunks amortize that
 // packing (it costs as much as computing 64 rows against a 32000-token vocabulary).
-constexpr int64_t kHeadLogitsBudget = int64_t(2) << 20;
+constexpr int64_t kHeadLogitsBudget = int64_t(8) << 20;
 constexpr int64_t kHeadMinChunk = 64;
 // Query rows per attention step: a causal row block only needs keys up to its last row.
 constexpr int64_t kAttnRowBlock = 64;

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "ggml/ggml_quants.h"
 #include "quant/quant_format.h"
+#include "simd_targets.h"
 
 // Highway before Qt (as in tst_kernels).
 #include <hwy/targets.h>
@@ -22,6 +23,10 @@
 using namespace qs;
 
 namespace {
+
+using qs::test::targetLabel;
+using qs::test::TargetScope;
+using qs::test::testTargets;
 
 // ---- Named tolerances
 
@@ -117,39 +122,7 @@ bool sameBits(const std::vector<float>& a, const std::vector<float>& b, QString*
     return true;
 }
 
-// ---- SIMD target forcing (as tst_kernels): every comparison runs on the best target, AVX2 and
-// the baseline fallback, so all copies of the kernels are checked against the reference.
-
-std::vector<int64_t> testTargets() {
-    std::vector<int64_t> targets{0};
-    for (int64_t t : {int64_t(HWY_AVX2), int64_t(HWY_STATIC_TARGET)})
-        if (hwy::SupportedTargets() & t) targets.push_back(t);
-    return targets;
-}
-
-const char* targetLabel(int64_t t) {
-    return t == 0 ? "best" : hwy::TargetName(t);
-}
-
-class TargetScope {
-public:
-    explicit TargetScope(int64_t target) : active_(target != 0) {
-        if (active_) set(target);
-    }
-    ~TargetScope() {
-        if (active_) set(0);
-    }
-    TargetScope(const TargetScope&) = delete;
-    TargetScope& operator=(const TargetScope&) = delete;
-
-private:
-    static void set(int64_t target) {
-        hwy::SetSupportedTargetsForTest(target);
-        hwy::GetChosenTarget().Update(hwy::SupportedTargets());
-    }
-    bool active_;
-};
-
+// Every SIMD comparison runs per target (tests/common/simd_targets.h).
 const int kFusedTypes[] = {ggml::kQ8_0, ggml::kQ4_0, ggml::kQ4_1, ggml::kQ5_0, ggml::kQ5_1};
 const int kKTypes[] = {ggml::kQ2_K, ggml::kQ3_K, ggml::kQ4_K, ggml::kQ5_K, ggml::kQ6_K};
 

@@ -1,6 +1,7 @@
 // Each SIMD kernel against its plain reference twin (qs::ref) over odd sizes, strided GEMM shapes
 // and edge values. Tolerances are named below with the bound they come from.
 #include "kernels/kernels.h"
+#include "simd_targets.h"
 
 // oneTBB before Qt: Qt's `emit` macro breaks oneapi/tbb/profiling.h.
 #include <tbb/parallel_for.h>
@@ -17,6 +18,10 @@
 #include <vector>
 
 namespace {
+
+using qs::test::targetLabel;
+using qs::test::TargetScope;
+using qs::test::testTargets;
 
 constexpr float kEps = std::numeric_limits<float>::epsilon(); // 2^-23 = 2 x unit roundoff
 constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -47,39 +52,6 @@ bool anyNonZero(const std::vector<float>& v) {
         if (x != 0.0f) return true;
     return false;
 }
-
-// Every test row runs once per SIMD target this CPU can execute: the best one (what the product
-// uses), AVX2 and the baseline fallback, so the narrower tiles and tails are covered too.
-std::vector<int64_t> testTargets() {
-    std::vector<int64_t> targets{0}; // 0: no override, the dispatcher's own choice
-    for (int64_t t : {int64_t(HWY_AVX2), int64_t(HWY_STATIC_TARGET)})
-        if (hwy::SupportedTargets() & t) targets.push_back(t);
-    return targets;
-}
-
-const char* targetLabel(int64_t t) {
-    return t == 0 ? "best" : hwy::TargetName(t);
-}
-
-// Restricts runtime dispatch to one target for the lifetime of the scope.
-class TargetScope {
-public:
-    explicit TargetScope(int64_t target) : active_(target != 0) {
-        if (active_) set(target);
-    }
-    ~TargetScope() {
-        if (active_) set(0);
-    }
-    TargetScope(const TargetScope&) = delete;
-    TargetScope& operator=(const TargetScope&) = delete;
-
-private:
-    static void set(int64_t target) {
-        hwy::SetSupportedTargetsForTest(target);
-        hwy::GetChosenTarget().Update(hwy::SupportedTargets());
-    }
-    bool active_;
-};
 
 #define QS_FETCH_TARGET()                                                                          \
     QFETCH(qint64, target);                                                                        \
@@ -448,7 +420,8 @@ private slots:
         QTest::addColumn<qint64>("target");
         QTest::addColumn<qint64>("n");
         for (int64_t t : testTargets())
-            for (int64_t n : kOddSizes) QTest::addRow("%s n=%lld", targetLabel(t), (long long)n) << qint64(t) << qint64(n);
+            for (int64_t n : kOddSizes)
+                QTest::addRow("%s n=%lld", targetLabel(t), (long long)n) << qint64(t) << qint64(n);
     }
     void softmaxPowerSums() {
         QS_FETCH_TARGET();
@@ -462,11 +435,14 @@ private slots:
         // fp32 sum per lane of up to n/lanes terms.
         const double tol = (double(n) + 32) * kEps;
         for (int j = 0; j < qs::kernels::kPowerSums; ++j)
-            QVERIFY2(std::fabs(got[j] - want[j]) <= tol * want[j],
-                     qPrintable(QStringLiteral("j=%1 got %2 want %3").arg(j + 1).arg(got[j]).arg(want[j])));
+            QVERIFY2(
+                std::fabs(got[j] - want[j]) <= tol * want[j],
+                qPrintable(
+                    QStringLiteral("j=%1 got %2 want %3").arg(j + 1).arg(got[j]).arg(want[j])));
         QVERIFY(want[7] >= 1.0); // the maximum contributes exactly 1 to every power
         double absZ = 0;
-        for (int64_t i = 0; i < n; ++i) absZ += std::exp(double(z[size_t(i)]) - zmax) * std::fabs(z[size_t(i)]);
+        for (int64_t i = 0; i < n; ++i)
+            absZ += std::exp(double(z[size_t(i)]) - zmax) * std::fabs(z[size_t(i)]);
         QVERIFY(std::fabs(gotZ - wantZ) <= tol * absZ + kTinyAbs);
     }
 
@@ -474,7 +450,8 @@ private slots:
         QTest::addColumn<qint64>("target");
         QTest::addColumn<qint64>("n");
         for (int64_t t : testTargets())
-            for (int64_t n : kOddSizes) QTest::addRow("%s n=%lld", targetLabel(t), (long long)n) << qint64(t) << qint64(n);
+            for (int64_t n : kOddSizes)
+                QTest::addRow("%s n=%lld", targetLabel(t), (long long)n) << qint64(t) << qint64(n);
     }
     void klDivergence() {
         QS_FETCH_TARGET();

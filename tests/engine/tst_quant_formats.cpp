@@ -8,6 +8,7 @@
 #include "quant/lowbit_formats.h"
 #include "quant/minifloat_formats.h"
 #include "quant/quant_format.h"
+#include "simd_targets.h"
 
 #include <hwy/targets.h>
 
@@ -26,6 +27,8 @@
 #include <vector>
 
 namespace {
+
+using qs::test::TargetScope;
 
 using Floats = std::vector<float>;
 
@@ -181,26 +184,6 @@ double errorBound(const std::string& n, float xf, const GroupView& g) {
     return x * std::ldexp(1.0, -s.mbits - 1) * (1 + kScaleRel) +
            scale * std::ldexp(1.0, emin - s.mbits - 1) + sat;
 }
-
-// Restricts runtime dispatch to one Highway target for the lifetime of the scope.
-class TargetScope {
-public:
-    explicit TargetScope(int64_t target) : m_active(target != 0) {
-        if (m_active) set(target);
-    }
-    ~TargetScope() {
-        if (m_active) set(0);
-    }
-    TargetScope(const TargetScope&) = delete;
-    TargetScope& operator=(const TargetScope&) = delete;
-
-private:
-    static void set(int64_t target) {
-        hwy::SetSupportedTargetsForTest(target);
-        hwy::GetChosenTarget().Update(hwy::SupportedTargets());
-    }
-    bool m_active;
-};
 
 std::vector<int64_t> testTargets() {
     std::vector<int64_t> targets{0}; // 0: the dispatcher's own choice

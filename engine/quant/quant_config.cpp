@@ -13,21 +13,6 @@ namespace {
 
 const char* kSchema = "quantscope-config";
 
-bool isLinearRole(TensorRole r) {
-    switch (r) {
-    case TensorRole::Wq:
-    case TensorRole::Wk:
-    case TensorRole::Wv:
-    case TensorRole::Wo:
-    case TensorRole::FfnGate:
-    case TensorRole::FfnUp:
-    case TensorRole::FfnDown:
-        return true;
-    default:
-        return false;
-    }
-}
-
 int slotOf(TensorRole r) {
     switch (r) {
     case TensorRole::Wq:
@@ -47,6 +32,11 @@ int slotOf(TensorRole r) {
     default:
         return -1;
     }
+}
+
+// The linear weights of a block: exactly the roles with an activation-quantization slot.
+bool isLinearRole(TensorRole r) {
+    return slotOf(r) >= 0;
 }
 
 const QuantFormat& checkedFormat(const std::string& name, const std::string& where) {

@@ -6,14 +6,13 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "progress_printer.h"
+#include "session_evaluator.h"
 
 #include "analysis/rank_correlation.h"
 #include "analysis/sensitivity_sweep.h"
 #include "core/error.h"
-#include "core/text_file.h"
 #include "eval/incremental_evaluator.h"
 #include "session/session.h"
-#include "tokenizer/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -84,36 +83,9 @@ int runSweep(int argc, char** argv) {
     auto threads = limitThreads(args);
 
     Session session = loadSession(sessionPath);
-    if (session.readOnly) throw Error(sessionPath + ": " + session.warning);
-    if (const std::string why = session.evalText.mismatch(session.evalText.path); !why.empty())
-        throw Error(sessionPath + ": the evaluation text changed since the session was made (" +
-                    why + ")");
-
-    LoadOptions lopt;
-    lopt.tokenizerPath = args.value("tokenizer");
-    lopt.requireTokenizer = true;
-    auto model = loadModel(session.model.path, lopt);
-    const std::vector<int32_t> tokens =
-        model->tokenizer()->encode(readTextFile(session.evalText.path), true);
-    if (int64_t(tokens.size()) != session.evaluation.textTokens)
-        throw Error(sessionPath + ": the text now tokenizes to " + std::to_string(tokens.size()) +
-                    " tokens, the session recorded " +
-                    std::to_string(session.evaluation.textTokens) + " (another tokenizer?)");
-    EvalSetup setup;
-    setup.windows.ctx = session.evaluation.ctx;
-    setup.windows.protocol = parseProtocol(session.evaluation.protocol);
-    setup.windows.maxTokens = args.intValue("max-tokens", session.evaluation.maxTokens);
-    setup.seed = session.evaluation.seed;
-    setup.memoryBudgetBytes = uint64_t(args.intValue("budget-mb", 4096)) << 20;
-    IncrementalEvaluator ev(model, tokens, setup);
-    Feedback fb;
-    attachProgressPrinter(fb, quiet);
-    ev.buildReference(&fb);
-    if (setup.windows.maxTokens == session.evaluation.maxTokens && session.hasReference &&
-        std::abs(ev.referenceResult().metrics.ppl - session.reference.ppl) >
-            1e-6 * session.reference.ppl)
-        std::fprintf(stderr, "warning: reference PPL %.6f differs from the session's %.6f\n",
-                     ev.referenceResult().metrics.ppl, session.reference.ppl);
+    SessionEvaluation opened = openSessionEvaluation(session, sessionPath, args, quiet);
+    IncrementalEvaluator& ev = *opened.evaluator;
+    const std::shared_ptr<Model>& model = opened.model;
 
     SweepResult& result = session.sweepFor(unit);
     if (args.flag("restart")) result = SweepResult{unit};

@@ -17,5 +17,6 @@ int runExport(int argc, char** argv);
 int runImatrix(int argc, char** argv);
 int runCompare(int argc, char** argv);
 int runPlugins(int argc, char** argv);
+int runReport(int argc, char** argv); // only when built with the GUI libraries
 
 } // namespace qs::cli

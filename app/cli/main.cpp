@@ -57,6 +57,13 @@ constexpr Command kCommands[] = {
      "plugins [--path DIR[:DIR...]] [--json]   plugins found, with status, version and path"},
     {"generate", qs::cli::runGenerate,
      "generate MODEL [--prompt S] [-n N] [--temperature T] [--top-p P] [--seed S] [--json]"},
+#ifdef QS_HAVE_REPORTS
+    {"report", qs::cli::runReport,
+     "report SESSION.h5 --out REPORT.pdf|.html|.md [--config NAME|CFG.json|uniform:F,...]\n"
+     "                [--fallback F] [--title T] [--save] [--max-tokens N]   report for papers: "
+     "tables,\n"
+     "                figures (SVG/PNG), LaTeX/CSV and provenance beside it"},
+#endif
     {"sweep", qs::cli::runSweep,
      "sweep SESSION.h5 --formats F1,F2,... [--by layer|block] [--fallback F] [--max-tokens N]\n"
      "                [--restart] [--json]   measured sensitivity per layer x format (resumable)"},

@@ -7,9 +7,12 @@
 #include "charts/outliers_view.h"
 #include "charts/pareto_view.h"
 #include "charts/saliency_view.h"
+#include "charts/sensitivity_chart.h"
 #include "dock_layout.h"
 #include "live_editing.h"
 #include "quant_config_model.h"
+#include "report/report_writer.h"
+#include "report/workbench_report.h"
 
 #include <QAbstractItemModel>
 #include <QDockWidget>
@@ -21,21 +24,26 @@ AnalysisDocks::AnalysisDocks(QMainWindow* window, WorkbenchSession* session, Liv
     : QObject(window), m_feed(new AnalysisFeed(session, live, this)), m_editor(editor),
       m_logit(new LogitDistortionView(window)), m_pareto(new ParetoView(window)),
       m_generation(new GenerationPreview(window)), m_saliency(new SaliencyView(window)),
-      m_outliers(new OutliersView(window)) {
+      m_outliers(new OutliersView(window)), m_sensitivity(new SensitivityChart(window)),
+      m_session(session), m_live(live), m_exporter(new ReportExporter(this)) {
     m_logit->setObjectName(QStringLiteral("logitDistortionView"));
     m_pareto->setObjectName(QStringLiteral("paretoView"));
     m_generation->setObjectName(QStringLiteral("generationPreview"));
     m_saliency->setObjectName(QStringLiteral("saliencyView"));
     m_outliers->setObjectName(QStringLiteral("outliersView"));
+    m_sensitivity->setObjectName(QStringLiteral("sensitivityChart"));
     // The charts' own minimum sizes would add up to more than a 1280 x 800 window.
     for (QWidget* view : {static_cast<QWidget*>(m_logit), static_cast<QWidget*>(m_pareto),
                           static_cast<QWidget*>(m_generation), static_cast<QWidget*>(m_saliency),
-                          static_cast<QWidget*>(m_outliers)})
+                          static_cast<QWidget*>(m_outliers), static_cast<QWidget*>(m_sensitivity)})
         view->setMinimumSize(160, 120);
     createDocks(docks, window);
     connectFeed();
     connect(m_saliency, &SaliencyView::tensorSelected, this, &AnalysisDocks::selectTensor);
     connect(m_outliers, &OutliersView::tensorSelected, this, &AnalysisDocks::selectTensor);
+    connect(m_sensitivity, &SensitivityChart::tensorSelected, this, &AnalysisDocks::selectTensor);
+    connect(m_exporter, &ReportExporter::finished, this, &AnalysisDocks::reportWritten);
+    connect(m_exporter, &ReportExporter::failed, this, &AnalysisDocks::errorOccurred);
     connect(m_editor->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &AnalysisDocks::onEditorSelection);
 }
@@ -53,6 +61,8 @@ void AnalysisDocks::createDocks(DockLayout* docks, QMainWindow* window) {
     QDockWidget* logit = docks->addDock(QStringLiteral("logitDock"), tr("Logit Distortion"),
                                         m_logit, Qt::BottomDockWidgetArea, snapshots);
     docks->addDock(QStringLiteral("outliersDock"), tr("Outliers"), m_outliers,
+                   Qt::BottomDockWidgetArea, snapshots);
+    docks->addDock(QStringLiteral("sensitivityDock"), tr("Sensitivity"), m_sensitivity,
                    Qt::BottomDockWidgetArea, snapshots);
     docks->addDock(QStringLiteral("generationDock"), tr("Generation Preview"), m_generation,
                    Qt::BottomDockWidgetArea, snapshots);
@@ -75,6 +85,7 @@ void AnalysisDocks::connectFeed() {
         m_logit->clear();
         m_pareto->clear();
         m_saliency->setGrids({});
+        m_sensitivity->setGrids({});
         m_outliers->setData({});
         m_editor->clearSensitivity();
     });
@@ -91,6 +102,15 @@ void AnalysisDocks::connectFeed() {
     connect(m_pareto, &ParetoView::configurationRequested, m_feed,
             &AnalysisFeed::loadConfiguration);
     connect(m_feed, &AnalysisFeed::saliencyGridsReady, m_saliency, &SaliencyView::setGrids);
+    connect(m_feed, &AnalysisFeed::saliencyGridsReady, m_sensitivity,
+            [this](const QList<LayerGrid>& grids) {
+                QList<LayerGrid> errors;
+                for (const LayerGrid& g : grids)
+                    if (g.measure == LayerGrid::Measure::PredictedError ||
+                        g.measure == LayerGrid::Measure::MeasuredKld)
+                        errors << g;
+                m_sensitivity->setGrids(errors);
+            });
     connect(m_feed, &AnalysisFeed::outlierDataReady, m_outliers, [this](const OutlierData& d) {
         m_outliers->setData(d);
         onEditorSelection();
@@ -119,4 +139,40 @@ void AnalysisDocks::onEditorSelection() {
     if (tensor.isEmpty()) return;
     m_saliency->setSelectedTensor(tensor);
     m_outliers->setSelectedTensor(tensor);
+}
+
+void AnalysisDocks::exportReport(const QString& path) {
+    QString why;
+    ReportData data =
+        workbenchReportData(*m_session, *m_live, m_saliency->grids(), m_sensitivity->grids(), &why);
+    if (data.configurations.isEmpty()) {
+        emit errorOccurred(path + QStringLiteral(": ") + why);
+        return;
+    }
+    if (!reportFormatForPath(path)) {
+        emit errorOccurred(path + tr(": unknown report type (use .pdf, .html or .md)"));
+        return;
+    }
+    // The figures exactly as the views show them now (each a few milliseconds to record).
+    QList<ReportFigure> figures;
+    figures << captureFigure(QStringLiteral("pareto"),
+                             tr("Size against quality: full precision, uniform formats, "
+                                "snapshots and the current configuration; the Pareto frontier "
+                                "in orange."),
+                             m_pareto);
+    figures << captureChart(QStringLiteral("reliability"),
+                            tr("Reliability diagram of the current configuration and full "
+                               "precision (15 equal-width bins)."),
+                            m_logit->reliabilityChart());
+    if (!m_saliency->grids().isEmpty())
+        figures << captureFigure(
+            QStringLiteral("saliency"),
+            tr("Saliency heatmap, blocks × layer types: %1.")
+                .arg(m_saliency->grids().value(m_saliency->currentGrid()).title),
+            m_saliency);
+    if (!m_sensitivity->grids().isEmpty())
+        figures << captureFigure(QStringLiteral("sensitivity"),
+                                 tr("Sensitivity of each linear layer (log scale)."),
+                                 m_sensitivity);
+    m_exporter->start(std::move(data), std::move(figures), path);
 }

@@ -1,8 +1,8 @@
 #pragma once
 // The analysis views of the workbench window as docks (logit distortion, Pareto trade-off,
-// generation preview, saliency heatmap, outliers), fed by an AnalysisFeed that follows the
-// window's LiveEditing loop. Each dock has a View menu toggle (DockLayout) and its place is
-// restored with the rest of the window state.
+// generation preview, saliency heatmap, sensitivity bars, outliers), fed by an AnalysisFeed that
+// follows the window's LiveEditing loop. Each dock has a View menu toggle (DockLayout) and its
+// place is restored with the rest of the window state.
 //
 //   auto* analysis = new AnalysisDocks(window, session, live, docks, editor);
 //   analysis->paretoView()->setYMeasure(ParetoView::YMeasure::MeanKld);
@@ -24,7 +24,9 @@ class OutliersView;
 class ParetoView;
 class QDockWidget;
 class QMainWindow;
+class ReportExporter;
 class SaliencyView;
+class SensitivityChart;
 class WorkbenchSession;
 
 class AnalysisDocks : public QObject {
@@ -40,10 +42,19 @@ public:
     GenerationPreview* generationPreview() const { return m_generation; }
     SaliencyView* saliencyView() const { return m_saliency; }
     OutliersView* outliersView() const { return m_outliers; }
+    SensitivityChart* sensitivityChart() const { return m_sensitivity; }
+    ReportExporter* reportExporter() const { return m_exporter; }
 
 public slots:
     // Selects `tensor` in the editor (and so in the tensor tree) and in the analysis views.
     void selectTensor(const QString& tensor);
+    // Writes a report of the current state (see widgets/report/workbench_report.h) to `path`
+    // (.pdf, .html or .md) in the background: reportWritten or errorOccurred follows.
+    void exportReport(const QString& path);
+
+signals:
+    void reportWritten(const QString& path);
+    void errorOccurred(const QString& message);
 
 private:
     void createDocks(DockLayout* docks, QMainWindow* window);
@@ -57,4 +68,8 @@ private:
     GenerationPreview* m_generation;
     SaliencyView* m_saliency;
     OutliersView* m_outliers;
+    SensitivityChart* m_sensitivity;
+    WorkbenchSession* m_session;
+    LiveEditing* m_live;
+    ReportExporter* m_exporter;
 };

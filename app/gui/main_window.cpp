@@ -27,6 +27,7 @@
 #include <QDropEvent>
 #include <QHeaderView>
 #include <QMimeData>
+#include <QDir>
 #include <QStatusBar>
 #include <QTreeView>
 #include <QUndoView>
@@ -151,6 +152,12 @@ void MainWindow::connectLiveEditing() {
     connect(m_live, &LiveEditing::busyChanged, this, &MainWindow::updateActions);
     connect(m_snapshots, &SnapshotView::loadRequested, m_live, &LiveEditing::loadSnapshot);
     connect(m_analysis->feed(), &AnalysisFeed::errorOccurred, m_messages, &MessageBar::showError);
+    connect(m_actions, &MainWindowActions::reportRequested, m_analysis,
+            &AnalysisDocks::exportReport);
+    connect(m_analysis, &AnalysisDocks::errorOccurred, m_messages, &MessageBar::showError);
+    connect(m_analysis, &AnalysisDocks::reportWritten, this, [this](const QString& path) {
+        statusBar()->showMessage(tr("Report written: %1").arg(QDir::toNativeSeparators(path)));
+    });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

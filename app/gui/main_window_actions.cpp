@@ -73,6 +73,11 @@ void MainWindowActions::createFileMenu() {
         add(file, tr("&Save Configuration…"),
             tr("Save the current quantization configuration as JSON"), QKeySequence::Save);
     connect(m_saveConfig, &QAction::triggered, this, &MainWindowActions::chooseConfigToSave);
+    m_exportReport = add(file, tr("Export &Report…"),
+                         tr("Write a report for papers (PDF, HTML or Markdown) with tables, "
+                            "figures as SVG/PNG, LaTeX/CSV and provenance"),
+                         QKeySequence(tr("Ctrl+Shift+E")));
+    connect(m_exportReport, &QAction::triggered, this, &MainWindowActions::chooseReportToSave);
     file->addSeparator();
     connect(add(file, tr("&Quit"), tr("Close QuantScope"), QKeySequence::Quit), &QAction::triggered,
             m_window, &QWidget::close);
@@ -154,6 +159,7 @@ void MainWindowActions::updateStates() {
     m_openConfig->setEnabled(hasModel);
     m_saveConfig->setEnabled(hasModel);
     m_snapshot->setEnabled(hasModel);
+    m_exportReport->setEnabled(hasModel && !m_session->textPath().isEmpty());
     for (QAction* a : std::as_const(m_presetActions)) a->setEnabled(hasModel);
 }
 
@@ -221,6 +227,16 @@ void MainWindowActions::chooseConfigToSave() {
         QString error;
         if (!m_live->configModel()->saveToFile(path, &error)) emit errorOccurred(error);
     });
+    dialog->open();
+}
+
+void MainWindowActions::chooseReportToSave() {
+    QFileDialog* dialog = makeFileDialog(tr("Export Report"), QStringLiteral("dialogs/reportDir"));
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setDefaultSuffix(QStringLiteral("pdf"));
+    dialog->setNameFilters(
+        {tr("PDF report (*.pdf)"), tr("HTML report (*.html)"), tr("Markdown report (*.md)")});
+    connect(dialog, &QFileDialog::fileSelected, this, &MainWindowActions::reportRequested);
     dialog->open();
 }
 

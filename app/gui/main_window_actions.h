@@ -4,7 +4,8 @@
 // it and keeps the enabled states current through updateStates().
 //
 //   File      Open Model… Ctrl+O, Open Model Folder…, Open Text… Ctrl+T, Recent Files,
-//             Open Configuration… Ctrl+Shift+O, Save Configuration… Ctrl+S, Quit Ctrl+Q
+//             Open Configuration… Ctrl+Shift+O, Save Configuration… Ctrl+S,
+//             Export Report… Ctrl+Shift+E, Quit Ctrl+Q
 //   Edit      Undo Ctrl+Z, Redo Ctrl+Shift+Z, Uniform ▸, Protect First/Last Blocks ▸
 //   Evaluate  Run Perplexity Ctrl+R, Restart Live Evaluation F5, Cancel Esc,
 //             Save Snapshot… Ctrl+Shift+S
@@ -37,6 +38,7 @@ public:
     QAction* cancelAction() const { return m_cancel; }
     QAction* saveConfigAction() const { return m_saveConfig; }
     QAction* snapshotAction() const { return m_snapshot; }
+    QAction* exportReportAction() const { return m_exportReport; }
     RecentFiles* recentFiles() const { return m_recent; }
 
     void updateStates();
@@ -46,6 +48,8 @@ public:
 
 signals:
     void errorOccurred(const QString& message);
+    // The user chose where to write a report (.pdf, .html or .md).
+    void reportRequested(const QString& path);
 
 private:
     void createFileMenu();
@@ -61,6 +65,7 @@ private:
     void chooseText();
     void chooseConfigToOpen();
     void chooseConfigToSave();
+    void chooseReportToSave();
     void askSnapshotName();
     void showAbout();
     void showPlugins();
@@ -77,5 +82,6 @@ private:
     QAction* m_openConfig = nullptr;
     QAction* m_saveConfig = nullptr;
     QAction* m_snapshot = nullptr;
+    QAction* m_exportReport = nullptr;
     QList<QAction*> m_presetActions;
 };

@@ -71,6 +71,7 @@ LayerGrid activationEnergyGrid(const qs::ModelDesc& desc, const qs::ActivationSt
     LayerGrid g =
         LayerGrid::empty(desc.hp.nLayers, QObject::tr("Activation energy of the layer input"),
                          QObject::tr("Σⱼ E[xⱼ²]"));
+    g.measure = LayerGrid::Measure::ActivationEnergy;
     for (int i = 0; i < g.tensors.size(); ++i) {
         const qs::LinearInputStats* x = stats.forTensor(g.tensors[i].toStdString());
         if (!x || x->count <= 0) continue;
@@ -88,6 +89,7 @@ LayerGrid predictedErrorGrid(const qs::ModelDesc& desc,
         desc.hp.nLayers,
         QObject::tr("Predicted relative error at %1").arg(QString::fromStdString(format)),
         QObject::tr("noise / signal"));
+    g.measure = LayerGrid::Measure::PredictedError;
     for (const qs::PredictedError& e : table) {
         if (e.requestedFormat != format || !e.skipped.empty()) continue;
         int b, s;
@@ -103,6 +105,7 @@ LayerGrid measuredKldGrid(const qs::ModelDesc& desc, const qs::SweepResult& swee
         desc.hp.nLayers,
         QObject::tr("Measured mean KLD, only this layer at %1").arg(QString::fromStdString(format)),
         QObject::tr("nats"));
+    g.measure = LayerGrid::Measure::MeasuredKld;
     for (const qs::SweepCell& c : sweep.cells) {
         if (c.format != format || c.status != qs::SweepCellStatus::Done) continue;
         int b, s;

@@ -32,6 +32,10 @@ struct WeightStats;
 
 struct LayerGrid {
     static constexpr int kSlots = 7;
+    // What the values are, so consumers pick grids without parsing titles (the sensitivity
+    // chart shows errors, never activation energy).
+    enum class Measure { Other, ActivationEnergy, PredictedError, MeasuredKld };
+    Measure measure = Measure::Other;
     QString title; // "Activation energy of the layer input"
     QString unit;  // for the colour bar: "E‖x‖²", "ΔPPL", ...
     int blocks = 0;

@@ -1,0 +1,35 @@
+#pragma once
+// Re-opens the evaluation a session file describes: the model and text it names (checked
+// against the recorded hashes and token count) and an IncrementalEvaluator with the recorded
+// context, protocol and seed, its full-precision reference built. Shared by the commands that
+// add to or read from a session (sweep, report).
+//
+//   Session s = loadSession(path);
+//   SessionEvaluation e = openSessionEvaluation(s, path, args, quiet);
+//   EvalResult r = e.evaluator->evaluate(config.resolve(e.model->desc()), {}, &feedback);
+
+#include "cli_args.h"
+
+#include "eval/incremental_evaluator.h"
+#include "model/model.h"
+
+#include <memory>
+#include <string>
+
+namespace qs {
+struct Session;
+}
+
+namespace qs::cli {
+
+struct SessionEvaluation {
+    std::shared_ptr<Model> model;
+    std::unique_ptr<IncrementalEvaluator> evaluator;
+};
+
+// Honours --tokenizer, --max-tokens (default: the session's) and --budget-mb (MiB, default
+// 4096). Throws Error naming the session when the model or text changed.
+SessionEvaluation openSessionEvaluation(const Session& session, const std::string& sessionPath,
+                                        const CliArgs& args, bool quiet);
+
+} // namespace qs::cli

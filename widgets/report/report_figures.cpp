@@ -1,0 +1,118 @@
+#include "report_figures.h"
+
+#include "report_data.h"
+
+#include "charts/figure_widget.h"
+#include "charts/logit_distortion_view.h"
+#include "charts/pareto_view.h"
+#include "charts/saliency_view.h"
+#include "charts/sensitivity_chart.h"
+
+#include "eval/incremental_evaluator.h"
+
+#include <QPainter>
+
+#include <memory>
+
+namespace {
+
+ParetoPoint pointOf(const ReportConfiguration& c) {
+    ParetoPoint p;
+    p.kind = ParetoPoint::Kind::Snapshot;
+    p.label = c.name;
+    p.config = c.config;
+    p.hasConfig = true;
+    p.bitsPerWeight = c.bitsPerWeight;
+    p.modelBytes = c.modelBytes;
+    p.ppl = c.metrics.ppl;
+    p.pplLow = c.metrics.pplLow;
+    p.pplHigh = c.metrics.pplHigh;
+    p.klMean = c.metrics.klMean;
+    return p;
+}
+
+ParetoPoint referencePointOf(const ReportData& d) {
+    ParetoPoint p;
+    p.kind = ParetoPoint::Kind::FullPrecision;
+    p.label = QObject::tr("full precision");
+    p.bitsPerWeight = d.referenceBitsPerWeight;
+    p.modelBytes = d.referenceBytes;
+    p.ppl = d.reference.ppl;
+    p.pplLow = d.reference.pplLow;
+    p.pplHigh = d.reference.pplHigh;
+    return p;
+}
+
+} // namespace
+
+ReportFigure captureFigure(const QString& id, const QString& caption, FigureWidget* view,
+                           QSize size) {
+    ReportFigure f{id, caption, {}, size.isValid() ? size : view->defaultFigureSize()};
+    QPainter painter(&f.picture);
+    painter.setRenderHint(QPainter::Antialiasing);
+    view->renderFigure(&painter, QRectF(QPointF(0, 0), QSizeF(f.size)));
+    painter.end();
+    f.picture.setBoundingRect(QRect(QPoint(0, 0), f.size));
+    return f;
+}
+
+ReportFigure captureChart(const QString& id, const QString& caption, QChart* chart, QSize size) {
+    ReportFigure f{id, caption, {}, size};
+    QPainter painter(&f.picture);
+    painter.setRenderHint(QPainter::Antialiasing);
+    renderChart(chart, &painter, QRectF(QPointF(0, 0), QSizeF(size)));
+    painter.end();
+    f.picture.setBoundingRect(QRect(QPoint(0, 0), f.size));
+    return f;
+}
+
+QList<ReportFigure> reportFigures(const ReportData& d) {
+    QList<ReportFigure> figures;
+    if (d.hasReference || !d.configurations.isEmpty()) {
+        ParetoView pareto;
+        if (d.hasReference) pareto.setReference(referencePointOf(d));
+        QList<ParetoPoint> points;
+        for (const ReportConfiguration& c : d.configurations) points << pointOf(c);
+        pareto.setSnapshots(points);
+        figures << captureFigure(QStringLiteral("pareto"),
+                                 QObject::tr("Bits per weight against perplexity (95% CI bars) "
+                                             "for full precision and each configuration; the "
+                                             "Pareto frontier in orange."),
+                                 &pareto);
+    }
+    if (!d.configurations.isEmpty()) {
+        const ReportConfiguration& c = d.configurations.front();
+        auto result = std::make_shared<qs::EvalResult>();
+        result->metrics = c.metrics;
+        result->windowsDone = result->windowsTotal = 1;
+        LogitDistortionView logit;
+        logit.setResult(result);
+        figures << captureChart(
+            QStringLiteral("reliability"),
+            QObject::tr("Reliability diagram of \"%1\" and full precision: accuracy of the top "
+                        "token against its probability, 15 equal-width bins.")
+                .arg(c.name),
+            logit.reliabilityChart());
+    }
+    if (!d.saliencyGrids.isEmpty()) {
+        SaliencyView saliency;
+        saliency.setGrids(d.saliencyGrids);
+        for (int i = 0; i < d.saliencyGrids.size(); ++i) {
+            saliency.setCurrentGrid(i);
+            figures << captureFigure(QStringLiteral("saliency_%1").arg(i + 1),
+                                     QObject::tr("Saliency heatmap, blocks × layer types: %1 "
+                                                 "(%2).")
+                                         .arg(d.saliencyGrids[i].title, d.saliencyGrids[i].unit),
+                                     &saliency);
+        }
+    }
+    if (!d.sensitivityGrids.isEmpty()) {
+        SensitivityChart sensitivity;
+        sensitivity.setGrids(d.sensitivityGrids);
+        figures << captureFigure(QStringLiteral("sensitivity"),
+                                 QObject::tr("Sensitivity of each linear layer (%1, log scale).")
+                                     .arg(d.sensitivityGrids.front().unit),
+                                 &sensitivity);
+    }
+    return figures;
+}

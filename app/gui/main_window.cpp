@@ -3,6 +3,7 @@
 #include "analysis_docks.h"
 #include "analysis_feed.h"
 #include "bit_width_editor.h"
+#include "charts/saliency_view.h"
 #include "dock_layout.h"
 #include "formatting.h"
 #include "job_progress_widget.h"
@@ -22,6 +23,7 @@
 #include "workbench_session.h"
 
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -35,6 +37,31 @@
 
 #include <algorithm>
 
+namespace {
+
+// The tensor tree shows the configuration being edited (every edit, in place) and the analysis
+// results: the saliency measure chosen in the Saliency view and the weights' outlier scores.
+void feedStructureModel(ModelStructureModel* structure, QuantConfigModel* config,
+                        AnalysisDocks* analysis) {
+    QObject::connect(config, &QuantConfigModel::configChanged, structure,
+                     &ModelStructureModel::setConfig);
+    AnalysisFeed* feed = analysis->feed();
+    SaliencyView* saliency = analysis->saliencyView();
+    QObject::connect(feed, &AnalysisFeed::cleared, structure,
+                     &ModelStructureModel::clearAnalysis);
+    auto showSaliency = [structure, saliency] {
+        structure->setSaliencyGrid(saliency->grids().value(saliency->currentGrid()));
+    };
+    // Connected after the view's own setGrids, so currentGrid() is the new one.
+    QObject::connect(feed, &AnalysisFeed::saliencyGridsReady, structure, showSaliency);
+    if (auto* measure = saliency->findChild<QComboBox*>(QStringLiteral("saliencyMeasure")))
+        QObject::connect(measure, &QComboBox::currentIndexChanged, structure, showSaliency);
+    QObject::connect(feed, &AnalysisFeed::outlierDataReady, structure,
+                     &ModelStructureModel::setOutlierData);
+}
+
+} // namespace
+
 MainWindow::MainWindow(WorkbenchSession* session, QWidget* parent)
     : QMainWindow(parent), m_session(session), m_live(new LiveEditing(session, this)) {
     setAcceptDrops(true);
@@ -42,6 +69,7 @@ MainWindow::MainWindow(WorkbenchSession* session, QWidget* parent)
     createDocks();
     m_analysis = new AnalysisDocks(this, m_session, m_live, m_docks, m_editor);
     m_actions = new MainWindowActions(this, m_session, m_live, m_docks);
+    feedStructureModel(m_session->structureModel(), m_live->configModel(), m_analysis);
     connectSession();
     connectLiveEditing();
     if (!m_docks->restore()) resize(1280, 800);

@@ -2,13 +2,19 @@
 // build folder; drag and drop, the filter, errors in the message bar; and the real binary's
 // --screenshot mode.
 
+#include "analysis_docks.h"
+#include "analysis_feed.h"
+#include "charts/saliency_view.h"
 #include "formatting.h"
+#include "live_editing.h"
 #include "main_window.h"
 #include "message_bar.h"
+#include "model_structure_model.h"
 #include "model_structure_view.h"
 #include "perplexity_panel.h"
 #include "plugin_list_model.h"
 #include "plugins_dialog.h"
+#include "quant_config_model.h"
 #include "workbench_session.h"
 
 #include "memory_limit.h"
@@ -31,6 +37,7 @@
 #include <QTest>
 #include <QToolButton>
 #include <QTreeView>
+#include <QUndoStack>
 #include <QUrl>
 
 namespace {
@@ -173,6 +180,51 @@ private slots:
         QVERIFY(view->treeView()->isExpanded(view->proxyModel()->index(4, 0)));
         view->filterEdit()->clear();
         QCOMPARE(view->proxyModel()->rowCount(), 6);
+    }
+
+    // The tensor tree follows the edited configuration and the background analysis.
+    void structureDockShowsLiveValues() {
+        WorkbenchSession session;
+        MainWindow window(&session);
+        session.setTextPath(shared(kText));
+        session.openModel(shared(kModel));
+        AnalysisFeed* feed = window.analysisDocks()->feed();
+        QTRY_VERIFY_WITH_TIMEOUT(feed->hasLayerAnalysis(), kTimeoutMs);
+        const QAbstractItemModel* tree = session.structureModel();
+        const QModelIndex block0 = tree->index(1, 0);
+        const QModelIndex wq = tree->index(1, 0, block0); // blk.0.attn_q (after attn_norm)
+        QCOMPARE(wq.data(ModelStructureModel::TensorNameRole).toString(),
+                 QStringLiteral("blk.0.attn_q.weight"));
+        auto cell = [](const QModelIndex& index, int column) {
+            return index.sibling(index.row(), column).data().toString();
+        };
+        QuantConfigModel* config = window.liveEditing()->configModel();
+        QCOMPARE(cell(wq, ModelStructureModel::FormatColumn), config->defaultLinearFormat());
+
+        QSignalSpy reset(tree, &QAbstractItemModel::modelAboutToBeReset);
+        QVERIFY(
+            config->setTensorFormat(QStringLiteral("blk.0.attn_q.weight"), QStringLiteral("q4_0")));
+        QCOMPARE(cell(wq, ModelStructureModel::FormatColumn), QStringLiteral("q4_0"));
+        QCOMPARE(cell(wq, ModelStructureModel::BitsPerWeightColumn), QStringLiteral("4.500"));
+        config->undoStack()->undo();
+        QCOMPARE(cell(wq, ModelStructureModel::FormatColumn), config->defaultLinearFormat());
+        QCOMPARE(reset.count(), 0);
+
+        // Saliency: the measure the Saliency view shows, also after switching it.
+        SaliencyView* saliency = window.analysisDocks()->saliencyView();
+        QVERIFY(saliency->grids().size() >= 2);
+        for (int measure : {1, 0}) {
+            saliency->setCurrentGrid(measure);
+            QCOMPARE(wq.siblingAtColumn(ModelStructureModel::SaliencyColumn)
+                         .data(ModelStructureModel::SaliencyRole)
+                         .toDouble(),
+                     saliency->grids()[measure].at(0, 0));
+        }
+        QVERIFY(!cell(wq, ModelStructureModel::OutlierColumn).isEmpty());
+        const QModelIndex norm = tree->index(0, 0, block0);
+        QCOMPARE(cell(norm, ModelStructureModel::SaliencyColumn), QString());
+        QCOMPARE(cell(norm, ModelStructureModel::OutlierColumn), QString());
+        feed->cancel();
     }
 
     void progressAndCancelInStatusBar() {

@@ -12,6 +12,7 @@ packages=(
   libtbb-dev libhwy-dev libeigen3-dev libhdf5-dev nlohmann-json3-dev
   libsentencepiece-dev libpcre2-dev
   xvfb xauth fonts-dejavu-core
+  poppler-utils            # pdftoppm: the report test rasterizes the PDF it writes
 )
 
 missing=()

@@ -43,6 +43,7 @@ private slots:
     void synthWritesLoadableModels();
     void errorsAreOneLine_data();
     void errorsAreOneLine();
+    void reportFromSession();
 };
 
 void TestCli::versionAndHelp() {
@@ -138,6 +139,52 @@ void TestCli::errorsAreOneLine_data() {
                              << "--ctx";
     QTest::newRow("unknown shape")
         << QStringList{"synth", "--shape", "huge", "--out", "/tmp/x"} << 1 << "huge";
+    QTest::newRow("report without out") << QStringList{"report", "s.h5"} << 2 << "--out";
+    QTest::newRow("report type") << QStringList{"report", "s.h5", "--out", "r.docx"} << 2
+                                 << "r.docx: unknown report type";
+    QTest::newRow("report folder")
+        << QStringList{"report", "s.h5", "--out", "/nonexistent/dir/r.pdf"} << 1
+        << "/nonexistent/dir/r.pdf: the folder does not exist";
+    QTest::newRow("report session")
+        << QStringList{"report", "/nonexistent/s.h5", "--out", "/tmp/r.md"} << 1
+        << "/nonexistent/s.h5";
+}
+
+// analyze -> report: a configuration evaluated on the fly and saved (--save), then a second
+// report that finds it in the session by name; an unknown name lists the saved ones.
+void TestCli::reportFromSession() {
+    QS_REQUIRE_SHARED("models/stories260K/model.bin");
+    QTemporaryDir dir;
+    const QString session = dir.filePath("s.h5");
+    const Run a = cli({"analyze", shared("models/stories260K/model.bin"), "--data",
+                       shared("data/tinystories/valid.txt"), "--max-tokens", "2048", "--out",
+                       session, "--quiet"});
+    QVERIFY2(a.exitCode == 0, qPrintable(a.err));
+    const Run first = cli({"report", session, "--config", "uniform:q4_0", "--save", "--quiet",
+                           "--out", dir.filePath("first.md")});
+    QVERIFY2(first.exitCode == 0, qPrintable(first.err));
+    QVERIFY(first.out.contains("q4_0"));
+    QVERIFY(QFileInfo::exists(dir.filePath("first_files/figures/pareto.svg")));
+    QVERIFY(QFileInfo::exists(dir.filePath("first_files/tables/metrics.tex")));
+    const Run again = cli({"report", session, "--out", dir.filePath("again.html")});
+    QVERIFY2(again.exitCode == 0, qPrintable(again.err));
+    QVERIFY(!again.err.contains("evaluating")); // taken from the session, not re-evaluated
+    QFile md(dir.filePath("first.md")), html(dir.filePath("again.html"));
+    QVERIFY(md.open(QIODevice::ReadOnly) && html.open(QIODevice::ReadOnly));
+    // The same PPL in both: four decimals of the metrics table.
+    const QString mdText = QString::fromUtf8(md.readAll());
+    const QRegularExpression ppl(
+        QStringLiteral("\\| q4_0 \\| [0-9.]+ \\| [0-9.]+ \\| ([0-9.]+) \\|"));
+    const QRegularExpressionMatch m = ppl.match(mdText);
+    QVERIFY2(m.hasMatch(), qPrintable(mdText.left(2000)));
+    QVERIFY(QString::fromUtf8(html.readAll())
+                .contains("<td align=\"right\">" + m.captured(1) + "</td>"));
+    const Run unknown = cli({"report", session, "--config", "nope", "--out", dir.filePath("x.md")});
+    QCOMPARE(unknown.exitCode, 1);
+    QVERIFY2(
+        unknown.err.contains("nope: neither a configuration saved in the session (saved: q4_0)"),
+        qPrintable(unknown.err));
+    QVERIFY(!QFileInfo::exists(dir.filePath("x.md")));
 }
 
 void TestCli::errorsAreOneLine() {

@@ -3,12 +3,15 @@
 // metrics back, snapshots, linked selection, cancel and errors, the GUI thread's longest stall
 // while evaluations run and while a drag is under way, and a screenshot.
 
+#include "analysis_docks.h"
+#include "analysis_feed.h"
 #include "bit_width_editor.h"
 #include "evaluation_controller.h"
 #include "latency_probe.h"
 #include "live_editing.h"
 #include "live_metrics_panel.h"
 #include "main_window.h"
+#include "main_window_actions.h"
 #include "message_bar.h"
 #include "metrics_model.h"
 #include "model_structure_model.h"
@@ -23,12 +26,14 @@
 
 #include <QAction>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QImage>
 #include <QItemSelectionModel>
 #include <QMouseEvent>
 #include <QSet>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -264,6 +269,42 @@ private slots:
         QCOMPARE(config()->undoStack()->count(), commands + 1); // loading is undoable
         QTRY_VERIFY_WITH_TIMEOUT(live()->hasExactResult(), kTimeoutMs);
         snapshots->clear();
+    }
+
+    // File > Export Report: the choice of a path (the dialog's fileSelected) writes the report
+    // of the live state in the background; the GUI keeps running and reports where it went.
+    void exportReportFromTheWindow() {
+        QVERIFY(m_window->actions()->exportReportAction()->isEnabled());
+        QVERIFY(live()->saveSnapshot(QStringLiteral("saved for the report")));
+        // The saliency and sensitivity figures need the background layer analysis.
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->analysisDocks()->feed()->hasLayerAnalysis(), kTimeoutMs);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("workbench.html"));
+        QSignalSpy written(m_window->analysisDocks(), &AnalysisDocks::reportWritten);
+        QSignalSpy failed(m_window->analysisDocks(), &AnalysisDocks::errorOccurred);
+        QElapsedTimer guiThread;
+        guiThread.start();
+        emit m_window->actions()->reportRequested(path);
+        qInfo("File > Export Report: %lld ms on the GUI thread (figures recorded), the rest on a "
+              "worker",
+              (long long)guiThread.elapsed());
+        QTRY_COMPARE_WITH_TIMEOUT(written.count() + failed.count(), 1, kTimeoutMs);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
+        QCOMPARE(written.at(0).at(0).toString(), path);
+        QFile html(path);
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(html.readAll());
+        QVERIFY(text.contains(QStringLiteral("saved for the report")));
+        QVERIFY(text.contains(QStringLiteral("<td>current</td>")));
+        QCOMPARE(text.count(QStringLiteral("<svg")),
+                 4); // Pareto, reliability, saliency, sensitivity
+        for (const char* f : {"pareto", "reliability"})
+            QVERIFY(QFileInfo::exists(
+                dir.filePath(QStringLiteral("workbench_files/figures/%1.svg").arg(f))));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_window->statusBar()->currentMessage().contains(QStringLiteral("Report written")),
+            kTimeoutMs);
+        live()->snapshotModel()->clear();
     }
 
     void latencyWhileEvaluatingAndDragging() {

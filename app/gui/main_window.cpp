@@ -24,12 +24,12 @@
 
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QHeaderView>
 #include <QMimeData>
-#include <QDir>
 #include <QStatusBar>
 #include <QTreeView>
 #include <QUndoView>
@@ -47,8 +47,7 @@ void feedStructureModel(ModelStructureModel* structure, QuantConfigModel* config
                      &ModelStructureModel::setConfig);
     AnalysisFeed* feed = analysis->feed();
     SaliencyView* saliency = analysis->saliencyView();
-    QObject::connect(feed, &AnalysisFeed::cleared, structure,
-                     &ModelStructureModel::clearAnalysis);
+    QObject::connect(feed, &AnalysisFeed::cleared, structure, &ModelStructureModel::clearAnalysis);
     auto showSaliency = [structure, saliency] {
         structure->setSaliencyGrid(saliency->grids().value(saliency->currentGrid()));
     };
@@ -183,6 +182,8 @@ void MainWindow::connectLiveEditing() {
     connect(m_actions, &MainWindowActions::reportRequested, m_analysis,
             &AnalysisDocks::exportReport);
     connect(m_analysis, &AnalysisDocks::errorOccurred, m_messages, &MessageBar::showError);
+    connect(m_actions, &MainWindowActions::statusMessage, this,
+            [this](const QString& message) { statusBar()->showMessage(message); });
     connect(m_analysis, &AnalysisDocks::reportWritten, this, [this](const QString& path) {
         statusBar()->showMessage(tr("Report written: %1").arg(QDir::toNativeSeparators(path)));
     });

@@ -1,5 +1,7 @@
 #include "main_window_actions.h"
 
+#include "configuration_export.h"
+
 #include "dock_layout.h"
 #include "live_editing.h"
 #include "plugin_manager.h"
@@ -73,6 +75,18 @@ void MainWindowActions::createFileMenu() {
         add(file, tr("&Save Configuration…"),
             tr("Save the current quantization configuration as JSON"), QKeySequence::Save);
     connect(m_saveConfig, &QAction::triggered, this, &MainWindowActions::chooseConfigToSave);
+    m_exportMenu = file->addMenu(tr("&Export Configuration"));
+    m_exportMenu->setToolTipsVisible(true);
+    connect(m_exportMenu, &QMenu::aboutToShow, this, &MainWindowActions::fillExportMenu);
+    m_export = new ConfigurationExport(this);
+    connect(m_export, &ConfigurationExport::finished, this,
+            [this](const QString& summary, const QStringList& notes) {
+                emit statusMessage(notes.isEmpty() ? summary
+                                                   : summary + QStringLiteral(" (") +
+                                                         notes.join(QStringLiteral("; ")) +
+                                                         QStringLiteral(")"));
+            });
+    connect(m_export, &ConfigurationExport::failed, this, &MainWindowActions::errorOccurred);
     m_exportReport = add(file, tr("Export &Report…"),
                          tr("Write a report for papers (PDF, HTML or Markdown) with tables, "
                             "figures as SVG/PNG, LaTeX/CSV and provenance"),
@@ -160,6 +174,7 @@ void MainWindowActions::updateStates() {
     m_saveConfig->setEnabled(hasModel);
     m_snapshot->setEnabled(hasModel);
     m_exportReport->setEnabled(hasModel && !m_session->textPath().isEmpty());
+    m_exportMenu->setEnabled(hasModel);
     for (QAction* a : std::as_const(m_presetActions)) a->setEnabled(hasModel);
 }
 
@@ -251,12 +266,63 @@ void MainWindowActions::askSnapshotName() {
     dialog->open();
 }
 
-void MainWindowActions::showPlugins() {
+PluginManager* MainWindowActions::plugins() {
     if (!m_plugins) {
         m_plugins = new PluginManager(this);
         m_plugins->loadAll();
     }
-    auto* dialog = new PluginsDialog(m_plugins, m_window);
+    return m_plugins;
+}
+
+void MainWindowActions::fillExportMenu() {
+    m_exportMenu->clear();
+    const auto exporters = plugins()->exporters();
+    if (exporters.empty()) {
+        m_exportMenu->addAction(tr("No exporter plugins found (Help → Plugins)"))
+            ->setEnabled(false);
+        return;
+    }
+    for (const auto& exporter : exporters) {
+        QAction* a = m_exportMenu->addAction(exporter->displayName() + QStringLiteral("…"));
+        a->setToolTip(exporter->description());
+        const QString id = exporter->id();
+        connect(a, &QAction::triggered, this, [this, id] { chooseExportTarget(id); });
+    }
+}
+
+void MainWindowActions::chooseExportTarget(const QString& exporterId) {
+    const auto exporter = plugins()->exporter(exporterId);
+    if (!exporter) return;
+    QFileDialog* dialog =
+        makeFileDialog(tr("Export Configuration: %1").arg(exporter->displayName()),
+                       QStringLiteral("dialogs/exportDir"));
+    dialog->setAcceptMode(QFileDialog::AcceptSave);
+    dialog->setDefaultSuffix(exporter->fileSuffix());
+    dialog->setNameFilters({exporter->fileFilter()});
+    connect(dialog, &QFileDialog::fileSelected, this,
+            [this, exporterId](const QString& path) { exportConfiguration(exporterId, path); });
+    dialog->open();
+}
+
+void MainWindowActions::exportConfiguration(const QString& exporterId, const QString& path) {
+    const auto exporter = plugins()->exporter(exporterId);
+    if (!exporter) {
+        emit errorOccurred(
+            tr("%1: no exporter '%2' among the loaded plugins").arg(path, exporterId));
+        return;
+    }
+    const QFileInfo model(m_session->modelPath());
+    QVariantMap options{{QStringLiteral("name"), model.completeBaseName()},
+                        {QStringLiteral("dataPath"), m_session->textPath()},
+                        {QStringLiteral("appVersion"), QApplication::applicationVersion()}};
+    if (model.suffix().compare(QLatin1String("gguf"), Qt::CaseInsensitive) == 0)
+        options.insert(QStringLiteral("input"), model.absoluteFilePath());
+    emit statusMessage(tr("Exporting %1…").arg(QFileInfo(path).fileName()));
+    m_export->start(exporter, m_session->model(), m_live->configModel()->config(), path, options);
+}
+
+void MainWindowActions::showPlugins() {
+    auto* dialog = new PluginsDialog(plugins(), m_window);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->show(); // non-modal
 }

@@ -5,7 +5,8 @@
 //
 //   File      Open Model… Ctrl+O, Open Model Folder…, Open Text… Ctrl+T, Recent Files,
 //             Open Configuration… Ctrl+Shift+O, Save Configuration… Ctrl+S,
-//             Export Report… Ctrl+Shift+E, Quit Ctrl+Q
+//             Export Configuration ▸ (one entry per exporter plugin), Export Report… Ctrl+Shift+E,
+//             Quit Ctrl+Q
 //   Edit      Undo Ctrl+Z, Redo Ctrl+Shift+Z, Uniform ▸, Protect First/Last Blocks ▸
 //   Evaluate  Run Perplexity Ctrl+R, Restart Live Evaluation F5, Cancel Esc,
 //             Save Snapshot… Ctrl+Shift+S
@@ -17,6 +18,7 @@
 #include <QObject>
 #include <QString>
 
+class ConfigurationExport;
 class PluginManager;
 class DockLayout;
 class LiveEditing;
@@ -43,6 +45,10 @@ public:
 
     void updateStates();
 
+    ConfigurationExport* configurationExport() const { return m_export; }
+    // The plugins, discovered on first use (Help > Plugins, File > Export Configuration).
+    PluginManager* plugins();
+
     // Presets offered in the Edit menu (uniform and protected first/last).
     static QStringList presetFormats();
 
@@ -50,6 +56,12 @@ signals:
     void errorOccurred(const QString& message);
     // The user chose where to write a report (.pdf, .html or .md).
     void reportRequested(const QString& path);
+    void statusMessage(const QString& message);
+
+public slots:
+    // Writes the edited configuration with exporter `exporterId` to `path` in the background
+    // (what choosing a file in File > Export Configuration does).
+    void exportConfiguration(const QString& exporterId, const QString& path);
 
 private:
     void createFileMenu();
@@ -66,6 +78,8 @@ private:
     void chooseConfigToOpen();
     void chooseConfigToSave();
     void chooseReportToSave();
+    void fillExportMenu();
+    void chooseExportTarget(const QString& exporterId);
     void askSnapshotName();
     void showAbout();
     void showPlugins();
@@ -83,5 +97,7 @@ private:
     QAction* m_saveConfig = nullptr;
     QAction* m_snapshot = nullptr;
     QAction* m_exportReport = nullptr;
+    QMenu* m_exportMenu = nullptr;
+    ConfigurationExport* m_export = nullptr;
     QList<QAction*> m_presetActions;
 };

@@ -6,6 +6,7 @@
 #include "analysis_docks.h"
 #include "analysis_feed.h"
 #include "bit_width_editor.h"
+#include "configuration_export.h"
 #include "evaluation_controller.h"
 #include "latency_probe.h"
 #include "live_editing.h"
@@ -16,6 +17,7 @@
 #include "metrics_model.h"
 #include "model_structure_model.h"
 #include "model_structure_view.h"
+#include "plugin_manager.h"
 #include "quant_config_model.h"
 #include "snapshot_model.h"
 #include "snapshot_view.h"
@@ -305,6 +307,36 @@ private slots:
             m_window->statusBar()->currentMessage().contains(QStringLiteral("Report written")),
             kTimeoutMs);
         live()->snapshotModel()->clear();
+    }
+
+    // File > Export Configuration: the exporter plugins found at runtime fill the menu; choosing
+    // GGUF writes the edited configuration as a quantized GGUF on a worker thread.
+    void exportConfigurationThroughPlugins() {
+        MainWindowActions* actions = m_window->actions();
+        QStringList ids;
+        for (const auto& e : actions->plugins()->exporters()) ids << e->id();
+        for (const char* id : {"gguf", "llama-quantize", "hf-compressed-tensors", "json"})
+            QVERIFY2(ids.contains(QString::fromUtf8(id)), qPrintable(ids.join(',')));
+        config()->applyUniform(QStringLiteral("q8_0"));
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("edited.gguf"));
+        QSignalSpy done(actions->configurationExport(), &ConfigurationExport::finished);
+        QSignalSpy failed(actions->configurationExport(), &ConfigurationExport::failed);
+        actions->exportConfiguration(QStringLiteral("gguf"), path);
+        QTRY_COMPARE_WITH_TIMEOUT(done.count() + failed.count(), 1, kTimeoutMs);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
+        QFile gguf(path);
+        QVERIFY(gguf.open(QIODevice::ReadOnly));
+        QCOMPARE(gguf.read(4), QByteArray("GGUF"));
+        QVERIFY(m_window->statusBar()->currentMessage().contains(QStringLiteral("edited.gguf")));
+        // An unwritable target: one error naming it, nothing written.
+        const QString bad = dir.filePath(QStringLiteral("missing/dir/x.gguf"));
+        actions->exportConfiguration(QStringLiteral("gguf"), bad);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, kTimeoutMs);
+        QVERIFY2(failed.at(0).at(0).toString().contains(bad),
+                 qPrintable(failed.at(0).at(0).toString()));
+        QVERIFY(!QFileInfo::exists(bad));
+        config()->undoStack()->undo();
     }
 
     void latencyWhileEvaluatingAndDragging() {

@@ -16,19 +16,14 @@
 
 namespace {
 
-ParetoPoint pointOf(const ReportConfiguration& c) {
-    ParetoPoint p;
-    p.kind = ParetoPoint::Kind::Snapshot;
-    p.label = c.name;
-    p.config = c.config;
-    p.hasConfig = true;
-    p.bitsPerWeight = c.bitsPerWeight;
-    p.modelBytes = c.modelBytes;
-    p.ppl = c.metrics.ppl;
-    p.pplLow = c.metrics.pplLow;
-    p.pplHigh = c.metrics.pplHigh;
-    p.klMean = c.metrics.klMean;
-    return p;
+// The session keeps metrics, not results: wrap them so the GUI's adapter makes the point.
+qs::EvalResult resultOf(const ReportConfiguration& c) {
+    qs::EvalResult r;
+    r.metrics = c.metrics;
+    r.averageBitsPerWeight = c.bitsPerWeight;
+    r.modelBytes = c.modelBytes;
+    r.windowsDone = r.windowsTotal = 1;
+    return r;
 }
 
 ParetoPoint referencePointOf(const ReportData& d) {
@@ -72,7 +67,9 @@ QList<ReportFigure> reportFigures(const ReportData& d) {
         ParetoView pareto;
         if (d.hasReference) pareto.setReference(referencePointOf(d));
         QList<ParetoPoint> points;
-        for (const ReportConfiguration& c : d.configurations) points << pointOf(c);
+        for (const ReportConfiguration& c : d.configurations)
+            points << paretoPointFromResult(c.name, ParetoPoint::Kind::Snapshot, resultOf(c),
+                                            c.config);
         pareto.setSnapshots(points);
         figures << captureFigure(QStringLiteral("pareto"),
                                  QObject::tr("Bits per weight against perplexity (95% CI bars) "
@@ -82,9 +79,7 @@ QList<ReportFigure> reportFigures(const ReportData& d) {
     }
     if (!d.configurations.isEmpty()) {
         const ReportConfiguration& c = d.configurations.front();
-        auto result = std::make_shared<qs::EvalResult>();
-        result->metrics = c.metrics;
-        result->windowsDone = result->windowsTotal = 1;
+        auto result = std::make_shared<qs::EvalResult>(resultOf(c));
         LogitDistortionView logit;
         logit.setResult(result);
         figures << captureChart(

@@ -252,6 +252,119 @@ private slots:
         QVERIFY(!view.toImage(QSize(600, 400), 1).isNull());
     }
 
+    // placePointLabels: every scenario keeps labels inside the bounds, off every marker and
+    // off each other; `variants` says which form each label got (-1: left out).
+    void paretoLabelPlacement_data() {
+        QTest::addColumn<QList<QPointF>>("anchors");
+        QTest::addColumn<QList<int>>("priorities");
+        QTest::addColumn<QRectF>("bounds");
+        QTest::addColumn<QList<int>>("variants");
+        QTest::addColumn<QList<int>>("above"); // labels expected straight above their point
+        const QRectF wide(0, 0, 400, 300);
+        QTest::newRow("lone point: above") << QList<QPointF>{{200, 150}} << QList<int>{0} << wide
+                                           << QList<int>{0} << QList<int>{0};
+        QTest::newRow("far apart: both above")
+            << QList<QPointF>{{100, 150}, {300, 150}} << QList<int>{0, 0} << wide
+            << QList<int>{0, 0} << QList<int>{0, 1};
+        QTest::newRow("close: second moves")
+            << QList<QPointF>{{200, 150}, {210, 152}} << QList<int>{0, 0} << wide
+            << QList<int>{0, 0} << QList<int>{0};
+        QTest::newRow("priority takes the best spot")
+            << QList<QPointF>{{200, 150}, {210, 152}} << QList<int>{0, 3} << wide
+            << QList<int>{0, 0} << QList<int>{1};
+        QTest::newRow("top edge: below instead")
+            << QList<QPointF>{{200, 8}} << QList<int>{0} << wide << QList<int>{0} << QList<int>{};
+        QTest::newRow("narrow: shortened")
+            << QList<QPointF>{{50, 40}} << QList<int>{0} << QRectF(25, 0, 50, 80) << QList<int>{1}
+            << QList<int>{0};
+        // Nine points in a 3 x 3 cluster: the spots run out, the labels that fit nowhere are
+        // left out (the middle row's middle, ...), never drawn over each other.
+        QList<QPointF> cluster;
+        for (int y = 0; y < 3; ++y)
+            for (int x = 0; x < 3; ++x) cluster << QPointF(200 + 12 * x, 150 + 12 * y);
+        QTest::newRow("cluster") << cluster << QList<int>(9, 0) << wide
+                                 << QList<int>{0, -1, 0, 0, -1, 0, 0, -1, -1} << QList<int>{0};
+        QTest::newRow("no room at all") << QList<QPointF>{{20, 20}} << QList<int>{0}
+                                        << QRectF(10, 10, 20, 20) << QList<int>{-1} << QList<int>{};
+    }
+    void paretoLabelPlacement() {
+        QFETCH(QList<QPointF>, anchors);
+        QFETCH(QList<int>, priorities);
+        QFETCH(QRectF, bounds);
+        QFETCH(QList<int>, variants);
+        QFETCH(QList<int>, above);
+        QList<PointLabel> labels;
+        for (int i = 0; i < anchors.size(); ++i) {
+            PointLabel l;
+            l.anchor = anchors[i];
+            l.markerRadius = 5;
+            l.priority = priorities[i];
+            l.sizes = {QSizeF(60, 14), QSizeF(30, 14), QSizeF(14, 14)};
+            labels << l;
+        }
+        const QList<LabelPlacement> placed = placePointLabels(labels, bounds);
+        QCOMPARE(placed.size(), labels.size());
+        QList<int> got;
+        for (const LabelPlacement& p : placed) got << p.variant;
+        QCOMPARE(got, variants);
+        for (int i = 0; i < placed.size(); ++i) {
+            if (placed[i].variant < 0) continue;
+            const QRectF r = placed[i].rect;
+            QCOMPARE(r.size(), labels[i].sizes[placed[i].variant]);
+            QVERIFY(bounds.contains(r));
+            for (int j = 0; j < labels.size(); ++j) {
+                const QRectF marker(anchors[j] - QPointF(5, 5), QSizeF(10, 10));
+                QVERIFY2(!r.intersects(marker),
+                         qPrintable(QStringLiteral("%1 on marker %2").arg(i).arg(j)));
+                if (j != i && placed[j].variant >= 0)
+                    QVERIFY2(!r.intersects(placed[j].rect),
+                             qPrintable(QStringLiteral("%1 over %2").arg(i).arg(j)));
+            }
+        }
+        for (int i : above) {
+            QCOMPARE(placed[i].rect.center().x(), anchors[i].x());
+            QVERIFY(placed[i].rect.bottom() < anchors[i].y());
+        }
+    }
+
+    // Close points in the view: every label shown, none over another, on screen and at the
+    // size of an exported figure.
+    void paretoLabelsDoNotOverlap() {
+        ParetoView view;
+        view.resize(700, 450);
+        view.setReference(
+            point(QStringLiteral("f32"), 32, 5.0, 0, ParetoPoint::Kind::FullPrecision));
+        view.setUniformPoints(
+            {point("q8_0", 8.5, 5.01, 1e-4), point("q5_1", 6.0, 5.05, 2e-3),
+             point("q4_0", 4.5, 5.6, 0.05), point("int4_g128_sym", 4.25, 5.7, 0.06),
+             point("nf4_g64", 4.5, 5.65, 0.055), point("mxfp4", 4.25, 5.8, 0.07)});
+        view.setCurrent(point("current", 4.6, 5.62, 0.052, ParetoPoint::Kind::Current));
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        auto check = [&] {
+            const QList<ParetoView::ShownLabel> shown = view.shownLabels();
+            QVERIFY(shown.size() >= 5);
+            bool current = false;
+            for (int i = 0; i < shown.size(); ++i) {
+                current |= shown[i].text == QStringLiteral("current");
+                for (int j = i + 1; j < shown.size(); ++j)
+                    QVERIFY2(!shown[i].rect.intersects(shown[j].rect),
+                             qPrintable(shown[i].text + QStringLiteral(" / ") + shown[j].text));
+            }
+            QVERIFY(current); // the current configuration goes first and keeps its full label
+        };
+        check();
+        // Placement follows the chart's size (an export lays it out at its own size).
+        const QImage image = view.toImage(QSize(1000, 700), 1);
+        QVERIFY(!image.isNull());
+        check();
+        const QList<ParetoView::ShownLabel> before = view.shownLabels();
+        view.resize(420, 300);
+        QTRY_VERIFY(view.shownLabels().size() != before.size() ||
+                    view.shownLabels().first().rect != before.first().rect);
+        check();
+    }
+
     void paretoClickEmitsConfig() {
         ParetoView view;
         view.resize(900, 600);

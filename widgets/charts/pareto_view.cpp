@@ -8,12 +8,15 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFontMetricsF>
+#include <QGraphicsItem>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QPainter>
 #include <QScatterSeries>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -21,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace {
 
@@ -54,13 +58,146 @@ QString describe(const ParetoPoint& p) {
     return s;
 }
 
+// The label and its shorter forms: "current = q4_0" -> "current…" and "int4_g128_sym" ->
+// "int4_g…", then the first four characters.
+QStringList labelForms(const QString& label) {
+    QStringList forms{label};
+    if (label.isEmpty()) return {};
+    QString head = label.section(QStringLiteral(" = "), 0, 0).section(QStringLiteral(" ("), 0, 0);
+    if (head.size() > 8) head = head.left(6);
+    if (head != label) forms << head + QStringLiteral("…");
+    if (head.size() > 4) forms << head.left(4) + QStringLiteral("…");
+    return forms;
+}
+
+int priorityOf(ParetoPoint::Kind kind) {
+    switch (kind) {
+    case ParetoPoint::Kind::Current:
+        return 3;
+    case ParetoPoint::Kind::FullPrecision:
+        return 2;
+    case ParetoPoint::Kind::Snapshot:
+        return 1;
+    case ParetoPoint::Kind::Uniform:
+        return 0;
+    }
+    return 0;
+}
+
 } // namespace
+
+QList<LabelPlacement> placePointLabels(const QList<PointLabel>& labels, const QRectF& bounds) {
+    constexpr qreal kGap = 2;
+    QList<LabelPlacement> out(labels.size());
+    QList<QRectF> taken; // markers, then the labels placed so far
+    for (const PointLabel& l : labels) {
+        const qreal r = l.markerRadius;
+        taken << QRectF(l.anchor - QPointF(r, r), QSizeF(2 * r, 2 * r));
+    }
+    QList<int> order(labels.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return labels[a].priority > labels[b].priority; });
+    for (int i : order) {
+        const PointLabel& l = labels[i];
+        const QPointF c = l.anchor;
+        const qreal d = l.markerRadius + kGap;
+        for (int v = 0; v < l.sizes.size() && out[i].variant < 0; ++v) {
+            const qreal w = l.sizes[v].width(), h = l.sizes[v].height();
+            const QPointF topLefts[] = {
+                {c.x() - w / 2, c.y() - d - h}, // above
+                {c.x() + d, c.y() - h / 2},     // right
+                {c.x() - w / 2, c.y() + d},     // below
+                {c.x() - d - w, c.y() - h / 2}, // left
+                {c.x() + d, c.y() - d - h},     // above right
+                {c.x() + d, c.y() + d},         // below right
+                {c.x() - d - w, c.y() - d - h}, // above left
+                {c.x() - d - w, c.y() + d},     // below left
+            };
+            for (const QPointF& topLeft : topLefts) {
+                const QRectF rect(topLeft, l.sizes[v]);
+                if (!bounds.contains(rect)) continue;
+                if (std::any_of(taken.begin(), taken.end(),
+                                [&](const QRectF& t) { return t.intersects(rect); }))
+                    continue;
+                out[i] = {v, rect};
+                taken << rect;
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+// Draws the point labels over the chart's series, placed at paint time from the chart's current
+// plot area, so the exported figure (renderChart lays the chart out at the target size) gets
+// its own placement. Invisible to the mouse: clicks and hovers reach the series below.
+class ParetoLabelOverlay : public QGraphicsItem {
+public:
+    struct Entry {
+        QPointF value;
+        QAbstractSeries* series = nullptr;
+        QStringList forms; // full text, then shorter; empty: marker only
+        QFont font;
+        QColor color;
+        qreal radius = 5;
+        int priority = 0;
+    };
+
+    explicit ParetoLabelOverlay(QChart* chart) : QGraphicsItem(chart), m_chart(chart) {
+        setZValue(100); // above the series
+        setAcceptedMouseButtons(Qt::NoButton);
+    }
+    void setEntries(QList<Entry> entries) {
+        m_entries = std::move(entries);
+        update();
+    }
+    void chartResized() {
+        prepareGeometryChange();
+        update();
+    }
+    QList<ParetoView::ShownLabel> layout() const {
+        QList<PointLabel> requests;
+        for (const Entry& e : m_entries) {
+            PointLabel l;
+            l.anchor = m_chart->mapToPosition(e.value, e.series);
+            l.markerRadius = e.radius;
+            l.priority = e.priority;
+            const QFontMetricsF metrics(e.font);
+            for (const QString& form : e.forms)
+                l.sizes << QSizeF(metrics.horizontalAdvance(form) + 2, metrics.height());
+            requests << l;
+        }
+        const QList<LabelPlacement> placed =
+            placePointLabels(requests, m_chart->plotArea().adjusted(-2, -2, 2, 2));
+        QList<ParetoView::ShownLabel> shown;
+        for (int i = 0; i < placed.size(); ++i)
+            if (placed[i].variant >= 0)
+                shown.push_back({i, m_entries[i].forms[placed[i].variant], placed[i].rect});
+        return shown;
+    }
+
+    QRectF boundingRect() const override { return m_chart->rect(); }
+    QPainterPath shape() const override { return {}; }
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override {
+        for (const ParetoView::ShownLabel& label : layout()) {
+            const Entry& e = m_entries[label.point];
+            painter->setFont(e.font);
+            painter->setPen(e.color);
+            painter->drawText(label.rect, Qt::AlignCenter, label.text);
+        }
+    }
+
+private:
+    QChart* m_chart;
+    QList<Entry> m_entries;
+};
 
 ParetoView::ParetoView(QWidget* parent)
     : FigureWidget(parent), m_chart(makeChart(tr("Size vs quality"))),
-      m_view(new QChartView(m_chart, this)), m_xCombo(new QComboBox(this)),
-      m_yCombo(new QComboBox(this)), m_logCheck(new QCheckBox(tr("Log y"), this)),
-      m_hint(new QLabel(this)) {
+      m_labels(new ParetoLabelOverlay(m_chart)), m_view(new QChartView(m_chart, this)),
+      m_xCombo(new QComboBox(this)), m_yCombo(new QComboBox(this)),
+      m_logCheck(new QCheckBox(tr("Log y"), this)), m_hint(new QLabel(this)) {
     setWindowTitle(tr("Pareto"));
     m_view->setRenderHint(QPainter::Antialiasing);
     m_view->setObjectName(QStringLiteral("paretoChart"));
@@ -73,6 +210,8 @@ ParetoView::ParetoView(QWidget* parent)
     m_logCheck->setChecked(m_logY);
     m_hint->setForegroundRole(QPalette::PlaceholderText);
     m_hint->setText(tr("Click a point to load its configuration."));
+    connect(m_chart, &QGraphicsWidget::geometryChanged, this, [this] { m_labels->chartResized(); });
+    connect(m_chart, &QChart::plotAreaChanged, this, [this] { m_labels->update(); });
 
     connect(m_xCombo, &QComboBox::currentIndexChanged, this,
             [this] { setXMeasure(XMeasure(m_xCombo->currentData().toInt())); });
@@ -189,6 +328,10 @@ QList<QPointF> ParetoView::plotted() const {
     return out;
 }
 
+QList<ParetoView::ShownLabel> ParetoView::shownLabels() const {
+    return m_labels->layout();
+}
+
 QPoint ParetoView::viewportPosition(int index) const {
     if (index < 0 || index >= m_pointSeries.size()) return {};
     const QPointF value = valueOf(points()[index]);
@@ -209,6 +352,7 @@ void ParetoView::rebuild() {
         delete axis;
     }
     m_pointSeries.clear();
+    m_labels->setEntries({});
     const QList<ParetoPoint> all = points();
 
     // Range of y, and the floor for a log axis (values <= 0 are drawn there).
@@ -308,6 +452,7 @@ void ParetoView::rebuild() {
             }
 
     bool legendShown[4] = {false, false, false, false};
+    QList<ParetoLabelOverlay::Entry> entries;
     for (int i = 0; i < all.size(); ++i) {
         const ParetoPoint& p = all[i];
         auto* s = new QScatterSeries;
@@ -336,16 +481,18 @@ void ParetoView::rebuild() {
         }
         if (p.kind != ParetoPoint::Kind::Current) s->setBorderColor(s->color().darker(130));
         s->append(values[i]);
-        QString label = labels[i];
-        label.replace(QLatin1Char('@'), QStringLiteral("(at)")); // '@' starts a label placeholder
-        s->setPointLabelsFormat(label);
-        s->setPointLabelsVisible(!label.isEmpty());
-        s->setPointLabelsClipping(false);
-        QFont lf = s->pointLabelsFont();
-        lf.setBold(p.kind == ParetoPoint::Kind::Current);
-        s->setPointLabelsFont(lf);
-        s->setPointLabelsColor(p.kind == ParetoPoint::Kind::Uniform ? QColor(0x33, 0x33, 0x33)
-                                                                    : s->color().darker(120));
+        // Labels are drawn by the overlay, placed so that they avoid each other.
+        ParetoLabelOverlay::Entry label;
+        label.value = values[i];
+        label.series = s;
+        label.forms = labelForms(labels[i]);
+        label.font = s->pointLabelsFont();
+        label.font.setBold(p.kind == ParetoPoint::Kind::Current);
+        label.color = p.kind == ParetoPoint::Kind::Uniform ? QColor(0x33, 0x33, 0x33)
+                                                           : s->color().darker(120);
+        label.radius = s->markerSize() / 2;
+        label.priority = priorityOf(p.kind);
+        entries.push_back(label);
         s->setName(kindName(p.kind));
         m_chart->addSeries(s);
         s->attachAxis(x);
@@ -364,6 +511,7 @@ void ParetoView::rebuild() {
         });
         m_pointSeries.push_back(s);
     }
+    m_labels->setEntries(entries);
     m_chart->legend()->show();
 }
 

@@ -13,9 +13,15 @@
 //   view->setYMeasure(ParetoView::YMeasure::MeanKld);
 //
 // On a logarithmic y axis, a mean KLD of 0 (full precision) sits on the axis' lower edge.
+// Point labels avoid each other and the markers (placePointLabels), on screen and in exported
+// figures alike: a label that fits nowhere is shortened, or left out (its tooltip remains).
 
 #include "figure_widget.h"
 #include "pareto_data.h"
+
+#include <QList>
+#include <QRectF>
+#include <QSizeF>
 
 class QChart;
 class QChartView;
@@ -23,6 +29,26 @@ class QComboBox;
 class QCheckBox;
 class QLabel;
 class QScatterSeries;
+
+// One point to label: its marker (kept free of labels, also when the point has none) and the
+// sizes of its label text, the full text first, then ever shorter forms.
+struct PointLabel {
+    QPointF anchor;         // centre of the marker
+    qreal markerRadius = 5; // half the marker size
+    QList<QSizeF> sizes;    // empty: a marker without a label
+    int priority = 0;       // higher places first (and so gets the best spot)
+};
+struct LabelPlacement {
+    int variant = -1; // index into PointLabel::sizes; -1: no room, the label is left out
+    QRectF rect;
+};
+// Greedy placement: by priority (then list order), each label takes the first spot around its
+// marker (above, right, below, left, then the four corners) that lies inside `bounds` and
+// overlaps no marker and no label placed before it, trying its full text at every spot before
+// a shorter form. Pure geometry; the result is in the order of `labels`.
+QList<LabelPlacement> placePointLabels(const QList<PointLabel>& labels, const QRectF& bounds);
+
+class ParetoLabelOverlay;
 
 class ParetoView : public FigureWidget {
     Q_OBJECT
@@ -58,6 +84,14 @@ public:
     // Where point i is drawn, in chart-view viewport coordinates (for tests and tooltips).
     QPoint viewportPosition(int index) const;
 
+    struct ShownLabel {
+        int point = -1; // index into points()
+        QString text;   // as drawn, possibly shortened
+        QRectF rect;    // in chart coordinates
+    };
+    // The labels as they are drawn at the chart's current size.
+    QList<ShownLabel> shownLabels() const;
+
     QChart* chart() const { return m_chart; }
     QChartView* chartView() const { return m_view; }
 
@@ -89,6 +123,7 @@ private:
     QList<QScatterSeries*> m_pointSeries; // one per point, in points() order
 
     QChart* m_chart;
+    ParetoLabelOverlay* m_labels;
     QChartView* m_view;
     QComboBox* m_xCombo;
     QComboBox* m_yCombo;

@@ -315,11 +315,12 @@ public:
             m_spec.granularity == IntFormatSpec::Granularity::Group ? m_spec.group : cols;
         const bool plain =
             !m_spec.clipSearch && m_spec.rounding == IntFormatSpec::Rounding::Nearest;
+        const bool stream = quant_detail::streamOutput(rows, cols);
         quant_detail::forEachRows(rows, cols, [&](int64_t r0, int64_t r1) {
             const int64_t at = r0 * cols;
             if (plain) {
                 if (quant_detail::intGroupQdqSimd(src + at, dst + at, r1 - r0, cols, group,
-                                                  m_spec.bits, m_spec.asymmetric) >= 0)
+                                                  m_spec.bits, m_spec.asymmetric, stream) >= 0)
                     quant_detail::throwNonFinite(ctx, src + at, r1 - r0, cols, r0);
                 return;
             }

@@ -120,14 +120,24 @@ struct IntParams {
 IntParams intParamsSym(int bits, float amax);
 IntParams intParamsAsym(int bits, float minv, float maxv);
 
+// Outputs of at least this many bytes are written by the SIMD kernels with non-temporal
+// (streaming) stores: a tensor this large would not stay cached for its next reader anyway, and
+// a plain store first reads each destination line, a third of an out-of-place pass's memory
+// traffic. Smaller outputs take plain stores and stay in cache. Same values either way.
+inline constexpr int64_t kStreamMinBytes = int64_t(16) << 20;
+inline bool streamOutput(int64_t rows, int64_t cols) {
+    return rows * cols * int64_t(sizeof(float)) >= kStreamMinBytes;
+}
+
 // Round-to-nearest quantize-dequantize of `rows` rows of `cols` with one scale per `group`
 // weights (group == cols: per channel). Non-finite input: returns the flat index of the first
 // group holding one, having left that group and later ones unwritten; -1 on success.
-// Reference: plain scalar loops. Simd: Highway, runtime-dispatched to the best target.
+// Reference: plain scalar loops. Simd: Highway, runtime-dispatched to the best target; `stream`
+// writes dst with non-temporal stores (see kStreamMinBytes), any alignment of dst.
 int64_t intGroupQdqRef(const float* src, float* dst, int64_t rows, int64_t cols, int64_t group,
                        int bits, bool asym);
 int64_t intGroupQdqSimd(const float* src, float* dst, int64_t rows, int64_t cols, int64_t group,
-                        int bits, bool asym);
+                        int bits, bool asym, bool stream = false);
 // Name of the Highway target intGroupQdqSimd dispatches to ("AVX3", "AVX2", "EMU128").
 const char* intSimdTargetName();
 // The two halves of a group kernel, for tensor-wide scales: min/max of x[0, n) (false on NaN or

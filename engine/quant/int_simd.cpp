@@ -30,8 +30,9 @@ const char* intSimdTargetName() {
 }
 
 int64_t intGroupQdqSimd(const float* src, float* dst, int64_t rows, int64_t cols, int64_t group,
-                        int bits, bool asym) {
-    return HWY_DYNAMIC_DISPATCH(IntGroupQdq)(src, dst, rows, cols, group, bits, asym ? 1 : 0);
+                        int bits, bool asym, bool stream) {
+    return HWY_DYNAMIC_DISPATCH(IntGroupQdq)(src, dst, rows, cols, group, bits, asym ? 1 : 0,
+                                             stream ? 1 : 0);
 }
 
 bool intMinMaxSimd(const float* x, int64_t n, float* mn, float* mx) {

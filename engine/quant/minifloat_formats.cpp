@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace qs {
 
@@ -105,6 +106,68 @@ int nf4Nearest(float t) {
     return i;
 }
 
+// ---- Reference kernels -----------------------------------------------------------------------
+// The readable scalar twins of the Highway kernels (minifloat_simd-inl.h), which must match them
+// bit for bit; the formats below run the Highway ones.
+
+namespace quant_detail {
+
+const float* nf4Midpoints() {
+    return kNf4Mid.mid;
+}
+
+namespace {
+
+// One group, given the largest magnitude of its elements.
+void qdqGroupRef(const float* x, float* y, int64_t n, MinifloatScale kind,
+                 const MinifloatSpec& spec, float amax) {
+    switch (kind) {
+    case MinifloatScale::Mx: {
+        // Power-of-two scale: both multiplications are exact (see minifloat_formats.h).
+        const int k = mxScaleExponent(amax, spec);
+        const float down = std::ldexp(1.0f, -k), up = std::ldexp(1.0f, k);
+        for (int64_t i = 0; i < n; ++i) y[i] = roundToMinifloat(x[i] * down, spec) * up;
+        break;
+    }
+    case MinifloatScale::Nf4: {
+        const float s = roundScaleToFp16(amax);
+        if (s == 0) return std::fill(y, y + n, 0.0f);
+        for (int64_t i = 0; i < n; ++i) y[i] = kNf4Code[nf4Nearest(x[i] / s)] * s;
+        break;
+    }
+    case MinifloatScale::Fp16: {
+        const float s = roundScaleToFp16(amax / spec.maxFinite);
+        if (s == 0) return std::fill(y, y + n, 0.0f);
+        for (int64_t i = 0; i < n; ++i) y[i] = roundToMinifloat(x[i] / s, spec) * s;
+        break;
+    }
+    }
+}
+
+} // namespace
+
+int64_t minifloatGroupQdqRef(const float* src, float* dst, int64_t rows, int64_t cols,
+                             int64_t group, MinifloatScale scale, const MinifloatSpec& spec) {
+    for (int64_t at = 0; at < rows * cols; at += group) {
+        float amax = 0;
+        for (int64_t i = 0; i < group; ++i) {
+            if (!std::isfinite(src[at + i])) return at;
+            amax = std::max(amax, std::fabs(src[at + i]));
+        }
+        qdqGroupRef(src + at, dst + at, group, scale, spec, amax);
+    }
+    return -1;
+}
+
+void minifloatScaledRef(const float* x, float* y, int64_t n, float s, const MinifloatSpec& spec) {
+    // A scale below the fp32 normal range would make x / s inexact; such a tensor (|w| < 1e-35)
+    // is zero for every practical purpose.
+    for (int64_t i = 0; i < n; ++i)
+        y[i] = s >= std::numeric_limits<float>::min() ? roundToMinifloat(x[i] / s, spec) * s : 0.0f;
+}
+
+} // namespace quant_detail
+
 namespace {
 
 enum class Kind { TensorScaled, GroupScaled, Mx, Nf4 };
@@ -139,61 +202,46 @@ public:
         quant_detail::requireShape(*this, ctx, rows, cols);
         if (rows == 0 || cols == 0) return;
         if (m_kind == Kind::TensorScaled) return quantizeTensorScaled(src, dst, rows, cols, ctx);
+        const quant_detail::MinifloatScale scale =
+            m_kind == Kind::Mx    ? quant_detail::MinifloatScale::Mx
+            : m_kind == Kind::Nf4 ? quant_detail::MinifloatScale::Nf4
+                                  : quant_detail::MinifloatScale::Fp16;
+        const bool stream = quant_detail::streamOutput(rows, cols);
         quant_detail::forEachRows(rows, cols, [&](int64_t r0, int64_t r1) {
-            for (int64_t r = r0; r < r1; ++r) {
-                const float* x = src + r * cols;
-                quant_detail::requireFinite(ctx, x, 1, cols, r);
-                for (int64_t c = 0; c < cols; c += m_group)
-                    quantizeGroup(x + c, dst + r * cols + c);
+            const int64_t at = r0 * cols;
+            const int64_t bad = quant_detail::minifloatGroupQdqSimd(
+                src + at, dst + at, r1 - r0, cols, m_group, scale, m_spec, stream);
+            if (bad >= 0) {
+                const int64_t r = r0 + bad / cols;
+                quant_detail::throwNonFinite(ctx, src + r * cols, 1, cols, r);
             }
         });
     }
 
 private:
-    void quantizeGroup(const float* x, float* y) const {
-        float amax = 0;
-        for (int64_t i = 0; i < m_group; ++i) amax = std::max(amax, std::fabs(x[i]));
-        switch (m_kind) {
-        case Kind::Mx: {
-            // Power-of-two scale: both multiplications are exact (see minifloat_formats.h).
-            const int k = mxScaleExponent(amax, m_spec);
-            const float down = std::ldexp(1.0f, -k), up = std::ldexp(1.0f, k);
-            for (int64_t i = 0; i < m_group; ++i) y[i] = roundToMinifloat(x[i] * down, m_spec) * up;
-            break;
-        }
-        case Kind::Nf4: {
-            const float s = quant_detail::roundScaleToFp16(amax);
-            if (s == 0) return std::fill(y, y + m_group, 0.0f);
-            for (int64_t i = 0; i < m_group; ++i) y[i] = kNf4Code[nf4Nearest(x[i] / s)] * s;
-            break;
-        }
-        default: {
-            const float s = quant_detail::roundScaleToFp16(amax / m_spec.maxFinite);
-            if (s == 0) return std::fill(y, y + m_group, 0.0f);
-            for (int64_t i = 0; i < m_group; ++i) y[i] = roundToMinifloat(x[i] / s, m_spec) * s;
-            break;
-        }
-        }
-    }
-
     void quantizeTensorScaled(const float* src, float* dst, int64_t rows, int64_t cols,
                               const QuantContext& ctx) const {
+        // Largest magnitude per row in parallel (NaN marks a row holding NaN or Inf), then the
+        // first bad row, if any, is reported as a row-by-row scan would find it.
+        std::vector<float> rowMax(static_cast<size_t>(rows));
+        quant_detail::forEachRows(rows, cols, [&](int64_t r0, int64_t r1) {
+            for (int64_t r = r0; r < r1; ++r)
+                if (!quant_detail::absMaxSimd(src + r * cols, cols, &rowMax[size_t(r)]))
+                    rowMax[size_t(r)] = std::numeric_limits<float>::quiet_NaN();
+        });
         float amax = 0;
         for (int64_t r = 0; r < rows; ++r) {
-            float mn, mx;
-            if (!quant_detail::intMinMaxSimd(src + r * cols, cols, &mn, &mx))
+            if (std::isnan(rowMax[size_t(r)]))
                 quant_detail::throwNonFinite(ctx, src + r * cols, 1, cols, r);
-            amax = std::max({amax, -mn, mx});
+            amax = std::max(amax, rowMax[size_t(r)]);
         }
         // fp32 scale: one per tensor, so its storage is negligible and fp16 rounding would only
-        // add error. A scale below the fp32 normal range would make x / s inexact; such a tensor
-        // (|w| < 1e-35) is zero for every practical purpose.
+        // add error.
         const float s = amax / m_spec.maxFinite;
+        const bool stream = quant_detail::streamOutput(rows, cols);
         quant_detail::forEachRows(rows, cols, [&](int64_t r0, int64_t r1) {
-            for (int64_t i = r0 * cols; i < r1 * cols; ++i)
-                dst[i] = s >= std::numeric_limits<float>::min()
-                             ? roundToMinifloat(src[i] / s, m_spec) * s
-                             : 0.0f;
+            quant_detail::minifloatScaledSimd(src + r0 * cols, dst + r0 * cols, (r1 - r0) * cols, s,
+                                              m_spec, stream);
         });
     }
 

@@ -61,4 +61,41 @@ extern const float kNf4Code[16];
 // Index of the code value nearest to t (t is w / absmax, nominally in [-1, 1]).
 int nf4Nearest(float t);
 
+namespace quant_detail {
+
+// ---- Kernels (exposed for tests and benchmarks) -------------------------------------------
+
+// How a group's scale is chosen (the table above): fp16 amax / maxFinite (fp6/fp4 _g32), the MX
+// power of two, or the fp16 absmax of NF4 (the element spec is then unused).
+enum class MinifloatScale : int32_t { Fp16 = 0, Mx = 1, Nf4 = 2 };
+
+// NF4 decision thresholds, halfway between neighbouring codes (nf4Nearest: t above mid[i] picks
+// code i + 1 or higher).
+const float* nf4Midpoints();
+
+// Quantize-dequantize of `rows` rows of `cols` with one scale per `group` weights (group divides
+// cols; any group >= 1). Non-finite input: returns the flat index of the first group holding
+// one, having left that group and later ones unwritten; -1 on success. dst may equal src.
+// Reference: plain scalar loops. Simd: Highway, runtime-dispatched to the best target, bit for
+// bit the reference's results; `stream` writes dst with non-temporal stores (kStreamMinBytes in
+// int_formats.h).
+int64_t minifloatGroupQdqRef(const float* src, float* dst, int64_t rows, int64_t cols,
+                             int64_t group, MinifloatScale scale, const MinifloatSpec& spec);
+int64_t minifloatGroupQdqSimd(const float* src, float* dst, int64_t rows, int64_t cols,
+                              int64_t group, MinifloatScale scale, const MinifloatSpec& spec,
+                              bool stream = false);
+
+// The element pass of the tensor-scaled fp8 formats with the tensor's fp32 scale s:
+// y = roundToMinifloat(x / s) * s, or 0 everywhere when s is below the fp32 normal range.
+void minifloatScaledRef(const float* x, float* y, int64_t n, float s, const MinifloatSpec& spec);
+void minifloatScaledSimd(const float* x, float* y, int64_t n, float s, const MinifloatSpec& spec,
+                         bool stream = false);
+
+// max |x[i]| over x[0, n) into *amax; false when any element is NaN or Inf.
+bool absMaxSimd(const float* x, int64_t n, float* amax);
+
+// Name of the Highway target the minifloat kernels dispatch to ("AVX3", "AVX2", "EMU128").
+const char* minifloatSimdTargetName();
+
+} // namespace quant_detail
 } // namespace qs

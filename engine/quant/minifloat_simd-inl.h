@@ -1,0 +1,284 @@
+// Per-target minifloat, MX and NF4 quantize-dequantize kernels. Not a header of its own:
+// minifloat_simd.cpp names this file as HWY_TARGET_INCLUDE, and hwy/foreach_target.h compiles it
+// once per enabled Highway target, each copy in namespace qs::quant_detail::N_<TARGET>.
+//
+// Each kernel mirrors its scalar twin in minifloat_formats.cpp (roundToMinifloat and the
+// reference kernels) operation for operation, so results agree bit for bit on every target:
+//   - the element rounding is the same integer arithmetic on the fp32 bit pattern (normal
+//     elements) or the same add/subtract of a power of two (subnormal elements), then the same
+//     saturating Min and the sign copied back;
+//   - x / s is a true division (Div) and x * 2^-k a product, as in the reference;
+//   - group scales come from twins of the scalar helpers (simd_common-inl.h: fp16 rounding by
+//     F16C, exact like core/dtype.h's conversion; MxExponent below);
+//   - NF4's nearest code is found with the reference's own thresholds (nf4Midpoints()).
+// No step is an a * b + c that FMA contraction could fuse. Tails shorter than a vector run the
+// reference's scalar expressions.
+
+#include "quant/minifloat_formats.h"
+#include "quant/simd_common-inl.h"
+
+#include <hwy/highway.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+HWY_BEFORE_NAMESPACE();
+namespace qs::quant_detail::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+using DU = hn::RebindToUnsigned<DF>;
+using VF = hn::Vec<DF>;
+using VU = hn::Vec<DU>;
+
+const char* MinifloatTargetName() {
+    return hwy::TargetName(HWY_TARGET);
+}
+
+// ---- Element rounding --------------------------------------------------------------------------
+
+// The element format's constants as vectors, built once per call from its MinifloatSpec.
+struct Element {
+    explicit Element(const MinifloatSpec& s)
+        : spec(s), emax(s.emax()), maxFinite(hn::Set(DF(), s.maxFinite)),
+          exponent(hn::Set(DU(), 0x7f800000u)),
+          minNormal(hn::Set(DU(), std::bit_cast<uint32_t>(std::ldexp(1.0f, 1 - s.bias)))),
+          magicShift(hn::Set(DU(), uint32_t(23 - s.mbits) << 23)),
+          sign(hn::Set(DU(), 0x80000000u)) {}
+
+    MinifloatSpec spec;
+    int emax;
+    VF maxFinite;
+    VU exponent, minNormal, magicShift, sign;
+};
+
+// roundToMinifloat of every lane, in nine operations. The reference rounds a normal element by
+// integer arithmetic on the dropped mantissa bits and a subnormal one by adding and subtracting
+// M = 2^(emin - mbits + 23); both are "round a to nearest even on the grid of spacing
+// 2^(e - mbits)" with e = max(exponent of a, emin), which is what (a + M) - M does with
+// M = 2^(e - mbits + 23) built per lane from a's exponent bits: a + M lies in M's binade (a <
+// 2^(e+1) is far below M), whose spacing is exactly 2^(e - mbits), M is an even multiple of it,
+// and a carry into the next binade of a is the next grid point, as the reference's carry into
+// the exponent. The reference saturates after rounding and this kernel before (min(a, max)):
+// the same, since maxFinite is a grid point and rounding is monotonic; it also keeps a + M far
+// from overflow for a saturating scale. The sign is copied back as the reference's copysign
+// does (the rounded magnitude is >= +0, a zero keeps x's sign), from `sign`: the weight whose
+// scaled value x is (scales are positive, so the signs agree, also where x / s underflows to a
+// zero; Quotient below may return +0 for -0 / s, the division -0).
+HWY_INLINE VF RoundElements(VF x, VF sign, const Element& e) {
+    const DF d;
+    const DU du;
+    const VF a = hn::Min(hn::Abs(x), e.maxFinite);
+    const VU ebits = hn::Max(hn::And(hn::BitCast(du, a), e.exponent), e.minNormal);
+    const VF magic = hn::BitCast(d, hn::Add(ebits, e.magicShift));
+    const VF r = hn::Sub(hn::Add(a, magic), magic);
+    return hn::Or(r, hn::BitCast(d, hn::And(hn::BitCast(du, sign), e.sign)));
+}
+
+// x / s, bit for bit as the division, from the reciprocal inv = 1.0f / s (rounded to nearest):
+// q0 = x inv is within an ulp of x / s, r = x - q0 s is then exact in one FMA, and q0 + r inv
+// rounds to the correctly rounded quotient (Markstein's theorem; a vector division costs as
+// much as all the rest of the element's work). The conditions hold for every scale used here:
+// fp16 scales in [2^-24, 65504] and the tensor scales >= kMarksteinMinScale, so inv is a normal
+// number and r has no bits below 2^-149 wherever the quotient is near enough to a grid point or
+// NF4 threshold (>= 2^-18) to matter. Targets without a fused multiply-add divide.
+constexpr float kMarksteinMinScale = 0x1p-80f;
+constexpr bool kHaveFma = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2;
+
+HWY_INLINE VF Quotient(VF x, VF vs, VF vinv) {
+    if constexpr (kHaveFma) {
+        const VF q0 = hn::Mul(x, vinv);
+        return hn::MulAdd(hn::NegMulAdd(q0, vs, x), vinv, q0);
+    } else {
+        (void)vinv;
+        return hn::Div(x, vs);
+    }
+}
+
+// ---- Scale parameters (scalar twins, inline) ---------------------------------------------------
+
+// 2^k for k in [-127, 127], exactly (2^-127 is a subnormal).
+HWY_INLINE float Pow2(int k) {
+    return k >= -126 ? std::bit_cast<float>(uint32_t(k + 127) << 23)
+                     : std::bit_cast<float>(uint32_t(1) << (k + 149));
+}
+
+// Twin of mxScaleExponent: floor(log2(amax)) - emax clamped to [-127, 127], -127 for zero; ilogb
+// from the bit pattern (amax is finite and non-negative).
+HWY_INLINE int MxExponent(float amax, int emax) {
+    if (!(amax > 0)) return -127;
+    const uint32_t b = std::bit_cast<uint32_t>(amax);
+    const int e = (b >> 23) != 0 ? int(b >> 23) - 127 : -118 - std::countl_zero(b);
+    return std::clamp(e - emax, -127, 127);
+}
+
+// ---- Group kernels
+// -------------------------------------------------------------------------------
+
+// y = 0 for n elements, in pieces.
+template <class Out>
+HWY_INLINE void Zeros(int64_t n, Out& out) {
+    for (int64_t i = 0; i < n; i += int64_t(kMaxPiece)) {
+        const size_t k = size_t(std::min(n - i, int64_t(kMaxPiece)));
+        std::fill_n(out.Reserve(k), k, 0.0f);
+        out.Commit(k);
+    }
+}
+
+// Scaled element formats: y = round(x / s) * s. kDivide: a true division (tensor scales below
+// kMarksteinMinScale).
+template <bool kDivide = false, class Out>
+HWY_INLINE void DivScaledPieces(const float* HWY_RESTRICT x, int64_t n, float s, const Element& e,
+                                Out& out) {
+    const DF d;
+    const int64_t L = int64_t(hn::Lanes(d));
+    const VF vs = hn::Set(d, s), vinv = hn::Set(d, 1.0f / s);
+    auto quotient = [&](VF v) HWY_ATTR { return kDivide ? hn::Div(v, vs) : Quotient(v, vs, vinv); };
+    for (int64_t p = 0; p < n; p += int64_t(kMaxPiece)) {
+        const int64_t k = std::min(n - p, int64_t(kMaxPiece));
+        float* HWY_RESTRICT y = out.Reserve(size_t(k));
+        int64_t i = 0;
+        for (; i + L <= k; i += L) {
+            const VF v = hn::LoadU(d, x + p + i);
+            hn::StoreU(hn::Mul(RoundElements(quotient(v), v, e), vs), d, y + i);
+        }
+        for (; i < k; ++i) y[i] = roundToMinifloat(x[p + i] / s, e.spec) * s;
+        out.Commit(size_t(k));
+    }
+}
+
+// MX: y = round(x * 2^-k) * 2^k.
+template <class Out>
+HWY_INLINE void MxPieces(const float* HWY_RESTRICT x, int64_t n, float down, float up,
+                         const Element& e, Out& out) {
+    const DF d;
+    const int64_t L = int64_t(hn::Lanes(d));
+    const VF vdown = hn::Set(d, down), vup = hn::Set(d, up);
+    for (int64_t p = 0; p < n; p += int64_t(kMaxPiece)) {
+        const int64_t k = std::min(n - p, int64_t(kMaxPiece));
+        float* HWY_RESTRICT y = out.Reserve(size_t(k));
+        int64_t i = 0;
+        for (; i + L <= k; i += L) {
+            const VF v = hn::LoadU(d, x + p + i);
+            hn::StoreU(hn::Mul(RoundElements(hn::Mul(v, vdown), v, e), vup), d, y + i);
+        }
+        for (; i < k; ++i) y[i] = roundToMinifloat(x[p + i] * down, e.spec) * up;
+        out.Commit(size_t(k));
+    }
+}
+
+// NF4: y = code[nearest(x / s)] * s. The thresholds ascend, so selecting code i + 1 wherever t
+// exceeds mid[i], in order, leaves code[#{i : t > mid[i]}], which is nf4Nearest's index.
+template <class Out>
+HWY_INLINE void Nf4Pieces(const float* HWY_RESTRICT x, int64_t n, float s, const VF (&mid)[15],
+                          const VF (&code)[16], Out& out) {
+    const DF d;
+    const int64_t L = int64_t(hn::Lanes(d));
+    const VF vs = hn::Set(d, s), vinv = hn::Set(d, 1.0f / s); // s is an fp16 value
+    for (int64_t p = 0; p < n; p += int64_t(kMaxPiece)) {
+        const int64_t k = std::min(n - p, int64_t(kMaxPiece));
+        float* HWY_RESTRICT y = out.Reserve(size_t(k));
+        int64_t i = 0;
+        for (; i + L <= k; i += L) {
+            const VF t = Quotient(hn::LoadU(d, x + p + i), vs, vinv);
+            VF c = code[0];
+            for (int j = 0; j < 15; ++j) c = hn::IfThenElse(hn::Gt(t, mid[j]), code[j + 1], c);
+            hn::StoreU(hn::Mul(c, vs), d, y + i);
+        }
+        for (; i < k; ++i) y[i] = kNf4Code[nf4Nearest(x[p + i] / s)] * s;
+        out.Commit(size_t(k));
+    }
+}
+
+// One pass over `n` weights (a whole number of groups). Kind: 0 fp16 scale, 1 MX, 2 NF4
+// (MinifloatScale), a template argument so each kernel is its own loop.
+template <int kKind, class Out>
+HWY_INLINE int64_t GroupQdq(const float* HWY_RESTRICT src, int64_t n, int64_t group,
+                            const Element& e, Out& out) {
+    const DF d;
+    VF mid[15], code[16];
+    if constexpr (kKind == int(MinifloatScale::Nf4)) {
+        const float* m = nf4Midpoints();
+        for (int j = 0; j < 15; ++j) mid[j] = hn::Set(d, m[j]);
+        for (int j = 0; j < 16; ++j) code[j] = hn::Set(d, kNf4Code[j]);
+    }
+    for (int64_t at = 0; at < n; at += group) {
+        PrefetchAhead(src + at, group);
+        float amax;
+        if (!AbsMaxInline(src + at, group, &amax)) return at;
+        if constexpr (kKind == int(MinifloatScale::Mx)) {
+            const int k = MxExponent(amax, e.emax);
+            MxPieces(src + at, group, Pow2(-k), Pow2(k), e, out);
+        } else {
+            const float s = kKind == int(MinifloatScale::Nf4)
+                                ? RoundScaleToFp16(amax)
+                                : RoundScaleToFp16(amax / e.spec.maxFinite);
+            if (s == 0)
+                Zeros(group, out);
+            else if constexpr (kKind == int(MinifloatScale::Nf4))
+                Nf4Pieces(src + at, group, s, mid, code, out);
+            else
+                DivScaledPieces(src + at, group, s, e, out);
+        }
+    }
+    return -1;
+}
+
+template <int kKind>
+int64_t GroupQdqKind(const float* src, float* dst, int64_t n, int64_t group, const Element& e,
+                     bool stream) {
+    if (!stream) {
+        DirectOut out(dst);
+        return GroupQdq<kKind>(src, n, group, e, out);
+    }
+    StreamOut out(dst);
+    const int64_t bad = GroupQdq<kKind>(src, n, group, e, out);
+    out.Finish();
+    return bad;
+}
+
+// The kernels by scale kind: a small traits table indexed by MinifloatScale.
+using GroupKernel = int64_t (*)(const float*, float*, int64_t, int64_t, const Element&, bool);
+constexpr GroupKernel kGroupKernels[3] = {GroupQdqKind<0>, GroupQdqKind<1>, GroupQdqKind<2>};
+
+// `group` divides `cols`. dst may equal src: each group is read completely before it is written.
+int64_t MinifloatGroupQdq(const float* src, float* dst, int64_t rows, int64_t cols, int64_t group,
+                          int32_t scale, const MinifloatSpec* spec, int32_t stream) {
+    const Element e(*spec);
+    return kGroupKernels[scale](src, dst, rows * cols, group, e, stream != 0);
+}
+
+// ---- Tensor-scaled element pass
+// ------------------------------------------------------------------
+
+void MinifloatScaled(const float* x, float* y, int64_t n, float s, const MinifloatSpec* spec,
+                     int32_t stream) {
+    const Element e(*spec);
+    const bool zero = !(s >= std::numeric_limits<float>::min()); // see minifloatScaledRef
+    auto run = [&](auto& out) HWY_ATTR {
+        if (zero)
+            Zeros(n, out);
+        else if (s >= kMarksteinMinScale)
+            DivScaledPieces(x, n, s, e, out);
+        else
+            DivScaledPieces<true>(x, n, s, e, out);
+        out.Finish();
+    };
+    if (stream) {
+        StreamOut out(y);
+        run(out);
+    } else {
+        DirectOut out(y);
+        run(out);
+    }
+}
+
+bool AbsMax(const float* x, int64_t n, float* amax) {
+    return AbsMaxInline(x, n, amax);
+}
+
+} // namespace qs::quant_detail::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();

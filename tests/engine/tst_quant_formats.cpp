@@ -24,6 +24,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -185,12 +186,142 @@ double errorBound(const std::string& n, float xf, const GroupView& g) {
            scale * std::ldexp(1.0, emin - s.mbits - 1) + sat;
 }
 
-std::vector<int64_t> testTargets() {
-    std::vector<int64_t> targets{0}; // 0: the dispatcher's own choice
-    for (int64_t t : {int64_t(HWY_AVX3), int64_t(HWY_AVX2), int64_t(HWY_STATIC_TARGET)})
-        if ((hwy::SupportedTargets() & t) && t != targets.back()) targets.push_back(t);
-    return targets;
+using qs::test::targetLabel;
+using qs::test::testTargets;
+
+// The element formats by name, for the kernel tests.
+const std::pair<const char*, const qs::MinifloatSpec*> kElements[] = {{"e4m3", &qs::kFp8E4M3},
+                                                                      {"e5m2", &qs::kFp8E5M2},
+                                                                      {"e3m2", &qs::kFp6E3M2},
+                                                                      {"e2m3", &qs::kFp6E2M3},
+                                                                      {"e2m1", &qs::kFp4E2M1}};
+
+// Every finite value of an element format, ascending (both signs, one zero).
+Floats elementGrid(const qs::MinifloatSpec& s) {
+    Floats g;
+    for (uint32_t c = 0; c < (1u << (1 + s.ebits + s.mbits)); ++c) {
+        const float v = qs::decodeMinifloat(c, s);
+        if (std::isfinite(v) && !(v == 0 && std::signbit(v))) g.push_back(v);
+    }
+    std::sort(g.begin(), g.end());
+    return g;
 }
+
+// First element where two arrays differ bit for bit, as a failure message; empty if none.
+QString firstMismatch(const Floats& x, const float* ref, const float* got, size_t n) {
+    for (size_t i = 0; i < n; ++i)
+        if (!sameBits(ref[i], got[i]))
+            return QString("element %1 (x = %2 = %3): reference %4 (%5), SIMD %6 (%7)")
+                .arg(i)
+                .arg(double(x[i]), 0, 'g', 9)
+                .arg(double(x[i]), 0, 'a')
+                .arg(double(ref[i]), 0, 'g', 9)
+                .arg(double(ref[i]), 0, 'a')
+                .arg(double(got[i]), 0, 'g', 9)
+                .arg(double(got[i]), 0, 'a');
+    return {};
+}
+
+// fp16 values (exact in fp16 and with few significant bits) used as scales for exact ties.
+const float kTieScales[] = {3.0f,         5.0f,          7.0f,          11.0f,
+                            13.0f,        0.1000976562f, 1.099609375f,  1.700195312f,
+                            2.298828125f, 9.8984375f,    0.3701171875f, 77.0f};
+
+// Inputs for the minifloat kernel tests: gaussian weights of varied magnitude per group, and in
+// the first groups the edge cases (see minifloatSimdMatchesReference).
+Floats minifloatEdgeInput(int64_t rows, int64_t cols, int64_t group, const qs::MinifloatSpec& s,
+                          uint32_t seed) {
+    Floats x = gaussian(size_t(rows * cols), seed);
+    std::mt19937 rng(seed);
+    const int64_t n = rows * cols, groups = n / group;
+    // Magnitudes from 2^-30 to 2^30 per group, so scales and element exponents vary widely.
+    for (int64_t g = 0; g < groups; ++g) {
+        const float m = std::ldexp(1.0f, int(rng() % 61) - 30);
+        for (int64_t i = 0; i < group; ++i) x[size_t(g * group + i)] *= m;
+    }
+    // Grid points and ties of the element grid at scale 1: a group whose amax is maxFinite gets
+    // the fp16 scale 1 (and the MX scale 2^0), so x / s is x and every tie is exact.
+    const Floats grid = elementGrid(s);
+    auto groupAt = [&](int64_t g) { return g < groups ? x.data() + g * group : nullptr; };
+    if (float* y = groupAt(0)) { // zeros of both signs
+        for (int64_t i = 0; i < group; ++i) y[i] = i % 3 == 1 ? -0.0f : 0.0f;
+    }
+    if (float* y = groupAt(1)) { // grid points, midpoints (ties) and their neighbours
+        for (int64_t i = 0; i < group; ++i) {
+            const size_t k = size_t(i / 4) % (grid.size() - 1);
+            const float mid = 0.5f * (grid[k] + grid[k + 1]);
+            const float v[4] = {grid[k], mid, std::nextafter(mid, -1e30f),
+                                std::nextafter(mid, 1e30f)};
+            y[i] = v[i % 4];
+        }
+        y[0] = s.maxFinite; // pins the scale to 1
+    }
+    if (float* y = groupAt(2)) { // all equal
+        for (int64_t i = 0; i < group; ++i) y[i] = 0.3f;
+    }
+    if (float* y = groupAt(3)) { // the max, and beyond it after scaling (MX saturation)
+        for (int64_t i = 0; i < group; ++i)
+            y[i] = i % 2 ? s.maxFinite : std::ldexp(1.0f, s.emax() + 1) * (1 - 0x1p-20f);
+        if (group > 2) y[2] = -std::ldexp(1.0f, s.emax() + 1) * 0.99f;
+    }
+    if (float* y = groupAt(4)) { // fp32 subnormals and tiny values: scales underflow
+        for (int64_t i = 0; i < group; ++i) y[i] = (i % 2 ? -1 : 1) * 1e-40f * float(i + 1);
+    }
+    if (float* y = groupAt(5)) { // one fp32 normal among subnormals
+        for (int64_t i = 0; i < group; ++i) y[i] = 3e-39f * float(i);
+        y[group - 1] = 1e-30f;
+    }
+    if (float* y = groupAt(6)) { // huge magnitudes: the fp16 scale saturates at 65504
+        for (int64_t i = 0; i < group; ++i) y[i] = 3e37f * float(i % 7) - 1e37f;
+    }
+    if (float* y = groupAt(7)) { // element subnormals at scale 1: min, ties around it
+        const float sub = std::ldexp(1.0f, 1 - s.bias - s.mbits);
+        for (int64_t i = 0; i < group; ++i) y[i] = sub * 0.5f * float(i % 9) * (i % 2 ? -1 : 1);
+        y[0] = s.maxFinite;
+    }
+    if (float* y = groupAt(8)) { // NF4 thresholds exactly (absmax 1: fp16 scale 1)
+        const float* mid = qs::quant_detail::nf4Midpoints();
+        for (int64_t i = 0; i < group; ++i) {
+            const float m = mid[size_t(i / 3) % 15];
+            y[i] = i % 3 == 0 ? m : std::nextafter(m, i % 3 == 1 ? -2.0f : 2.0f);
+        }
+        y[0] = 1.0f;
+    }
+    // Ties at fp16 scales that are not powers of two: x = tie * scale is exact (few bits each),
+    // so x / scale is exactly a midpoint while x * (1 / scale) may miss it by an ulp.
+    for (size_t j = 0; j < std::size(kTieScales); ++j)
+        if (float* y = groupAt(9 + int64_t(j))) {
+            const float sc = kTieScales[j];
+            for (int64_t i = 0; i < group; ++i) {
+                const size_t k = size_t(i / 2 + j) % (grid.size() - 1);
+                y[i] = sc * (i % 2 ? 0.5f * (grid[k] + grid[k + 1]) : grid[k]);
+            }
+            y[0] = sc * s.maxFinite;
+        }
+    return x;
+}
+
+// A 64-byte aligned window of `n` floats inside a buffer of sentinels, at `offset` floats past
+// the alignment: the streaming kernels must write exactly the window, whatever its alignment.
+class Window {
+public:
+    static constexpr float kSentinel = 1234.5f;
+    Window(size_t n, size_t offset) : m_buf(n + offset + 32, kSentinel), m_n(n) {
+        const auto a = reinterpret_cast<uintptr_t>(m_buf.data());
+        m_at = m_buf.data() + ((64 - a % 64) % 64) / sizeof(float) + offset;
+    }
+    float* data() { return m_at; }
+    bool outsideIntact() const {
+        for (const float* p = m_buf.data(); p < m_buf.data() + m_buf.size(); ++p)
+            if ((p < m_at || p >= m_at + m_n) && !sameBits(*p, kSentinel)) return false;
+        return true;
+    }
+
+private:
+    Floats m_buf;
+    size_t m_n;
+    float* m_at;
+};
 
 } // namespace
 
@@ -897,8 +1028,8 @@ private slots:
                 for (bool asym : {false, true})
                     for (int64_t g : {32, 64, 128, 0}) {
                         if (bits == 1 && !asym) continue;
-                        QTest::addRow("%s int%d %s g%lld", t == 0 ? "best" : hwy::TargetName(t),
-                                      bits, asym ? "asym" : "sym", (long long)g)
+                        QTest::addRow("%s int%d %s g%lld", targetLabel(t), bits,
+                                      asym ? "asym" : "sym", (long long)g)
                             << qint64(t) << bits << asym << qint64(g);
                     }
     }
@@ -953,6 +1084,216 @@ private slots:
                                                            bits, asym),
                          badGroup);
             }
+    }
+
+    // ---- Streaming stores of the integer kernel -----------------------------------------------
+
+    void intSimdStream_data() {
+        QTest::addColumn<qint64>("target");
+        for (int64_t t : testTargets()) QTest::addRow("%s", targetLabel(t)) << qint64(t);
+    }
+    void intSimdStream() {
+        // Non-temporal stores go through a staging buffer: same values as the reference, exactly
+        // the destination written, for every alignment of the destination, and in place.
+        QFETCH(qint64, target);
+        TargetScope scope(target);
+        for (int bits : {8, 4, 2})
+            for (bool asym : {false, true})
+                for (int64_t group : {8, 32, 128, 4096 + 128})
+                    for (int64_t rows : {1, 5}) {
+                        const int64_t cols = group == 8 ? 8 * 33 : group * 3;
+                        const size_t n = size_t(rows * cols);
+                        const Floats x = gaussian(n, uint32_t(bits * 131 + group + rows));
+                        Floats ref(n);
+                        QCOMPARE(qs::quant_detail::intGroupQdqRef(x.data(), ref.data(), rows, cols,
+                                                                  group, bits, asym),
+                                 int64_t(-1));
+                        for (size_t offset = 0; offset < 16; ++offset) {
+                            Window w(n, offset);
+                            QCOMPARE(qs::quant_detail::intGroupQdqSimd(
+                                         x.data(), w.data(), rows, cols, group, bits, asym, true),
+                                     int64_t(-1));
+                            const QString bad = firstMismatch(x, ref.data(), w.data(), n);
+                            QVERIFY2(bad.isEmpty(), qPrintable(bad));
+                            QVERIFY(w.outsideIntact());
+                        }
+                        Floats y = x;
+                        qs::quant_detail::intGroupQdqSimd(y.data(), y.data(), rows, cols, group,
+                                                          bits, asym, true);
+                        const QString bad = firstMismatch(x, ref.data(), y.data(), n);
+                        QVERIFY2(bad.isEmpty(), qPrintable(("in place: " + bad).toUtf8()));
+                    }
+    }
+
+    // ---- Minifloat, MX and NF4 kernels against the scalar reference ---------------------------
+
+    void minifloatSimdMatchesReference_data() {
+        QTest::addColumn<qint64>("target");
+        QTest::addColumn<int>("scale"); // quant_detail::MinifloatScale
+        QTest::addColumn<int>("element");
+        QTest::addColumn<bool>("stream");
+        const char* const scaleNames[] = {"fp16", "mx", "nf4"};
+        for (int64_t t : testTargets())
+            for (int scale = 0; scale < 3; ++scale)
+                for (int e = 0; e < int(std::size(kElements)); ++e)
+                    for (bool stream : {false, true}) {
+                        if (scale == 2 && e != 4) continue; // NF4 ignores the element format
+                        QTest::addRow("%s %s %s%s", targetLabel(t), scaleNames[scale],
+                                      scale == 2 ? "code" : kElements[e].first,
+                                      stream ? " stream" : "")
+                            << qint64(t) << scale << e << stream;
+                    }
+    }
+    void minifloatSimdMatchesReference() {
+        // Odd group sizes (tails shorter than a vector, groups of one), rows of one to nine
+        // groups, and the edge cases of minifloatEdgeInput: zeros of both signs, grid points
+        // and exact ties between them (at scale 1 and twelve others), all-equal groups, the largest
+        // value and beyond, fp32 subnormals, scales that underflow or saturate, element
+        // subnormals, NF4 thresholds. Bit for bit, every dst alignment, in place, and the same
+        // group reported for a NaN or Inf.
+        QFETCH(qint64, target);
+        QFETCH(int, scale);
+        QFETCH(int, element);
+        QFETCH(bool, stream);
+        TargetScope scope(target);
+        namespace qd = qs::quant_detail;
+        if (target != 0)
+            QCOMPARE(std::string(qd::minifloatSimdTargetName()),
+                     std::string(hwy::TargetName(target)));
+        const auto kind = qd::MinifloatScale(scale);
+        const qs::MinifloatSpec& spec = *kElements[element].second;
+        for (int64_t group : {1, 7, 31, 32, 33, 64, 128, 257})
+            for (int64_t rows : {1, 3})
+                for (int64_t perRow : {1, 4, 11}) {
+                    const int64_t cols = group * perRow;
+                    const size_t n = size_t(rows * cols);
+                    const QString where =
+                        QString("group %1, %2 x %3: ").arg(group).arg(rows).arg(cols);
+                    Floats x = minifloatEdgeInput(rows, cols, group, spec,
+                                                  uint32_t(group * 977 + rows * 31 + perRow));
+                    Floats ref(n);
+                    QCOMPARE(qd::minifloatGroupQdqRef(x.data(), ref.data(), rows, cols, group, kind,
+                                                      spec),
+                             int64_t(-1));
+                    for (size_t offset = 0; offset < (stream ? 16u : 1u); ++offset) {
+                        Window w(n, offset);
+                        QCOMPARE(qd::minifloatGroupQdqSimd(x.data(), w.data(), rows, cols, group,
+                                                           kind, spec, stream),
+                                 int64_t(-1));
+                        const QString bad = firstMismatch(x, ref.data(), w.data(), n);
+                        QVERIFY2(bad.isEmpty(), qPrintable(where + bad));
+                        QVERIFY2(w.outsideIntact(), qPrintable(where + "wrote outside dst"));
+                    }
+                    Floats y = x;
+                    QCOMPARE(qd::minifloatGroupQdqSimd(y.data(), y.data(), rows, cols, group, kind,
+                                                       spec, stream),
+                             int64_t(-1));
+                    const QString bad = firstMismatch(x, ref.data(), y.data(), n);
+                    QVERIFY2(bad.isEmpty(), qPrintable(where + "in place: " + bad));
+                    // A NaN or Inf is reported by the group that holds it, in both versions.
+                    for (float v : {std::numeric_limits<float>::quiet_NaN(),
+                                    -std::numeric_limits<float>::infinity()}) {
+                        const int64_t at = int64_t(n) / 2 + 1 < int64_t(n) ? int64_t(n) / 2 + 1 : 0;
+                        Floats z = x;
+                        z[size_t(at)] = v;
+                        const int64_t badGroup = at / group * group;
+                        QCOMPARE(qd::minifloatGroupQdqRef(z.data(), ref.data(), rows, cols, group,
+                                                          kind, spec),
+                                 badGroup);
+                        QCOMPARE(qd::minifloatGroupQdqSimd(z.data(), y.data(), rows, cols, group,
+                                                           kind, spec, stream),
+                                 badGroup);
+                    }
+                }
+    }
+
+    void minifloatScaledMatchesReference_data() {
+        QTest::addColumn<qint64>("target");
+        QTest::addColumn<int>("element");
+        QTest::addColumn<bool>("stream");
+        for (int64_t t : testTargets())
+            for (int e = 0; e < int(std::size(kElements)); ++e)
+                for (bool stream : {false, true})
+                    QTest::addRow("%s %s%s", targetLabel(t), kElements[e].first,
+                                  stream ? " stream" : "")
+                        << qint64(t) << e << stream;
+    }
+    void minifloatScaledMatchesReference() {
+        // The tensor-scaled element pass (fp8_e4m3, fp8_e5m2) over lengths that are not
+        // multiples of the vector width, with scale 1 and the tie scales (every grid point and
+        // tie exact), a tensor's amax / max, a scale below 2^-80 (the kernel divides) and one
+        // below the fp32 normal range (all zero), and a huge one.
+        QFETCH(qint64, target);
+        QFETCH(int, element);
+        QFETCH(bool, stream);
+        TargetScope scope(target);
+        namespace qd = qs::quant_detail;
+        const qs::MinifloatSpec& spec = *kElements[element].second;
+        const Floats grid = elementGrid(spec);
+        for (int64_t n : {1, 15, 16, 17, 31, 33, 257, 4096 + 5}) {
+            Floats base = gaussian(size_t(n), uint32_t(n));
+            for (int64_t i = 0; i < n; ++i) {
+                const size_t k = size_t(i / 5) % (grid.size() - 1);
+                const float mid = 0.5f * (grid[k] + grid[k + 1]);
+                const float v[5] = {grid[k], mid, std::nextafter(mid, -1e30f),
+                                    std::nextafter(mid, 1e30f), base[size_t(i)]};
+                base[size_t(i)] = v[i % 5];
+            }
+            if (n > 3) base[3] = spec.maxFinite * 1.5f, base[2] = -0.0f;
+            float amax = 0;
+            for (float v : base) amax = std::max(amax, std::fabs(v));
+            Floats scales(std::begin(kTieScales), std::end(kTieScales));
+            scales.insert(scales.end(), {1.0f, amax / spec.maxFinite, 0x1p-100f, 1e-39f, 1e30f});
+            for (float scale : scales) {
+                Floats x = base;
+                if (scale != 1.0f)
+                    for (float& v : x) v *= scale; // exact for the tie scales on grid values
+                Floats ref(x.size());
+                qd::minifloatScaledRef(x.data(), ref.data(), n, scale, spec);
+                for (size_t offset = 0; offset < (stream ? 16u : 1u); ++offset) {
+                    Window w(size_t(n), offset);
+                    qd::minifloatScaledSimd(x.data(), w.data(), n, scale, spec, stream);
+                    const QString bad = firstMismatch(x, ref.data(), w.data(), size_t(n));
+                    QVERIFY2(bad.isEmpty(),
+                             qPrintable(QString("n %1 scale %2: ").arg(n).arg(scale) + bad));
+                    QVERIFY(w.outsideIntact());
+                }
+            }
+        }
+    }
+
+    void largeTensorStreams() {
+        // Above kStreamMinBytes the formats write through non-temporal stores: the same values
+        // as the small-tensor path row by row (the tensor-scaled ones: as the reference pass
+        // with the tensor's scale), in place too, into a destination that is not aligned.
+        constexpr int64_t rows = 4100, cols = 1024;
+        QVERIFY(qs::quant_detail::streamOutput(rows, cols));
+        QVERIFY(!qs::quant_detail::streamOutput(1, cols));
+        const Floats x = gaussian(size_t(rows * cols), 21);
+        for (const char* n : {"int4_g128_sym", "int4_g32_asym", "int8_c_sym", "fp8_e4m3",
+                              "fp6_e2m3_g32", "fp4_e2m1_g32", "mxfp8_e5m2", "mxfp4", "nf4_g64"}) {
+            Floats out(x.size() + 1);
+            fmt(n).quantizeDequantize(x.data(), out.data() + 1, rows, cols, {});
+            Floats inPlace = x;
+            fmt(n).quantizeDequantize(inPlace.data(), inPlace.data(), rows, cols, {});
+            QVERIFY2(std::memcmp(out.data() + 1, inPlace.data(), x.size() * sizeof(float)) == 0, n);
+            if (std::string(n).rfind("fp8", 0) == 0) {
+                float amax = 0;
+                for (float v : x) amax = std::max(amax, std::fabs(v));
+                Floats ref(x.size());
+                qs::quant_detail::minifloatScaledRef(x.data(), ref.data(), int64_t(x.size()),
+                                                     amax / qs::kFp8E4M3.maxFinite, qs::kFp8E4M3);
+                const QString bad = firstMismatch(x, ref.data(), inPlace.data(), x.size());
+                QVERIFY2(bad.isEmpty(), qPrintable(bad));
+                continue;
+            }
+            for (int64_t r : {int64_t(0), int64_t(2049), rows - 1}) {
+                const Floats one =
+                    qdq(n, Floats(x.begin() + r * cols, x.begin() + (r + 1) * cols), 1, cols);
+                for (int64_t c = 0; c < cols; ++c)
+                    QVERIFY2(sameBits(inPlace[size_t(r * cols + c)], one[size_t(c)]), n);
+            }
+        }
     }
 
     void largeTensorParallel() {

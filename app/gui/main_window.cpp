@@ -40,7 +40,8 @@
 namespace {
 
 // The tensor tree shows the configuration being edited (every edit, in place) and the analysis
-// results: the saliency measure chosen in the Saliency view and the weights' outlier scores.
+// results: the saliency measure chosen in the Saliency view, the weights' outlier scores and,
+// when a layer sweep measured it, the KLD of each layer.
 void feedStructureModel(ModelStructureModel* structure, QuantConfigModel* config,
                         AnalysisDocks* analysis) {
     QObject::connect(config, &QuantConfigModel::configChanged, structure,
@@ -53,6 +54,16 @@ void feedStructureModel(ModelStructureModel* structure, QuantConfigModel* config
     };
     // Connected after the view's own setGrids, so currentGrid() is the new one.
     QObject::connect(feed, &AnalysisFeed::saliencyGridsReady, structure, showSaliency);
+    QObject::connect(feed, &AnalysisFeed::saliencyGridsReady, structure,
+                     [structure](const QList<LayerGrid>& grids) {
+                         LayerGrid measured;
+                         for (const LayerGrid& g : grids)
+                             if (g.measure == LayerGrid::Measure::MeasuredKld) {
+                                 measured = g;
+                                 break;
+                             }
+                         structure->setSensitivityGrid(measured);
+                     });
     if (auto* measure = saliency->findChild<QComboBox*>(QStringLiteral("saliencyMeasure")))
         QObject::connect(measure, &QComboBox::currentIndexChanged, structure, showSaliency);
     QObject::connect(feed, &AnalysisFeed::outlierDataReady, structure,

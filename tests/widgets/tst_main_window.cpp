@@ -224,6 +224,18 @@ private slots:
         const QModelIndex norm = tree->index(0, 0, block0);
         QCOMPARE(cell(norm, ModelStructureModel::SaliencyColumn), QString());
         QCOMPARE(cell(norm, ModelStructureModel::OutlierColumn), QString());
+
+        // Measured sensitivity: blank until a layer sweep's grid arrives.
+        QCOMPARE(cell(wq, ModelStructureModel::SensitivityColumn), QString());
+        LayerGrid measured = LayerGrid::empty(5, QStringLiteral("Measured mean KLD at q4_0"),
+                                              QStringLiteral("nats"));
+        measured.measure = LayerGrid::Measure::MeasuredKld;
+        measured.values[0] = 0.125; // blk.0 q
+        emit feed->saliencyGridsReady(saliency->grids() << measured);
+        QCOMPARE(wq.siblingAtColumn(ModelStructureModel::SensitivityColumn)
+                     .data(ModelStructureModel::SensitivityRole)
+                     .toDouble(),
+                 0.125);
         feed->cancel();
     }
 

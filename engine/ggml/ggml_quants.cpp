@@ -1036,9 +1036,11 @@ int64_t ggmlQuantizeDequantize(int type, const float* src, float* dst, int64_t r
         // Rows of whole blocks are contiguous, so the matrix is one run of blocks.
         const int64_t nblocks = rows * (cols / kQK);
         const int64_t grain = (int64_t(1) << 18) / kQK;
+        // Outputs of 16 MiB and more bypass the caches (as quant_detail::kStreamMinBytes).
+        const bool stream = rows * cols * int64_t(sizeof(float)) >= (int64_t(16) << 20);
         auto run = [&](int64_t b0, int64_t b1) {
             const int64_t at =
-                ggml_simd::fusedBlocks(type, src + b0 * kQK, dst + b0 * kQK, b1 - b0);
+                ggml_simd::fusedBlocks(type, src + b0 * kQK, dst + b0 * kQK, b1 - b0, stream);
             if (at >= 0) {
                 const int64_t block = b0 + at;
                 lowerAtomic(bad, block * kQK + firstNonFinite(src + block * kQK, kQK));

@@ -21,6 +21,7 @@
 #include "core/dtype.h"
 #include "ggml/ggml_quants.h"
 #include "ggml/ggml_quants_simd.h"
+#include "ggml/simd_stream-inl.h"
 
 #include <bit>
 #include <cmath>
@@ -189,25 +190,43 @@ HWY_INLINE bool Q8Block(int type, const float* x, float* y) {
     return true;
 }
 
-template <class Block>
-HWY_INLINE int64_t Blocks(int type, const float* src, float* dst, int64_t nblocks, Block block) {
-    for (int64_t b = 0; b < nblocks; ++b)
-        if (!block(type, src + b * kQK, dst + b * kQK)) return b;
+// Blocks in order into `out` (simd_stream-inl.h: dst itself, or streaming stores through a
+// staging buffer for large tensors), the input prefetched ahead.
+template <class Block, class Out>
+HWY_INLINE int64_t BlocksTo(int type, const float* src, int64_t nblocks, Block block, Out& out) {
+    for (int64_t b = 0; b < nblocks; ++b) {
+        simd_stream::HWY_NAMESPACE::PrefetchAhead(src + b * kQK, kQK);
+        if (!block(type, src + b * kQK, out.Reserve(kQK))) return b;
+        out.Commit(kQK);
+    }
     return -1;
 }
 
-int64_t FusedBlocks(int type, const float* src, float* dst, int64_t nblocks) {
+template <class Block>
+HWY_INLINE int64_t Blocks(int type, const float* src, float* dst, int64_t nblocks, Block block,
+                          bool stream) {
+    if (!stream) {
+        simd_stream::HWY_NAMESPACE::DirectOut out(dst);
+        return BlocksTo(type, src, nblocks, block, out);
+    }
+    simd_stream::HWY_NAMESPACE::StreamOut out(dst);
+    const int64_t bad = BlocksTo(type, src, nblocks, block, out);
+    out.Finish();
+    return bad;
+}
+
+int64_t FusedBlocks(int type, const float* src, float* dst, int64_t nblocks, int32_t stream) {
     switch (type) {
     case ggml::kQ4_0:
-        return Blocks(type, src, dst, nblocks, SymBlock<8>);
+        return Blocks(type, src, dst, nblocks, SymBlock<8>, stream != 0);
     case ggml::kQ5_0:
-        return Blocks(type, src, dst, nblocks, SymBlock<16>);
+        return Blocks(type, src, dst, nblocks, SymBlock<16>, stream != 0);
     case ggml::kQ4_1:
-        return Blocks(type, src, dst, nblocks, AsymBlock<15>);
+        return Blocks(type, src, dst, nblocks, AsymBlock<15>, stream != 0);
     case ggml::kQ5_1:
-        return Blocks(type, src, dst, nblocks, AsymBlock<31>);
+        return Blocks(type, src, dst, nblocks, AsymBlock<31>, stream != 0);
     case ggml::kQ8_0:
-        return Blocks(type, src, dst, nblocks, Q8Block);
+        return Blocks(type, src, dst, nblocks, Q8Block, stream != 0);
     default:
         return -2; // caller checks hasFusedKernel first
     }
@@ -227,8 +246,8 @@ bool hasFusedKernel(int type) {
            type == ggml::kQ5_1 || type == ggml::kQ8_0;
 }
 
-int64_t fusedBlocks(int type, const float* src, float* dst, int64_t nblocks) {
-    return HWY_DYNAMIC_DISPATCH(FusedBlocks)(type, src, dst, nblocks);
+int64_t fusedBlocks(int type, const float* src, float* dst, int64_t nblocks, bool stream) {
+    return HWY_DYNAMIC_DISPATCH(FusedBlocks)(type, src, dst, nblocks, stream ? 1 : 0);
 }
 
 const char* targetName() {

@@ -10,8 +10,9 @@ bool hasFusedKernel(int type);
 
 // dst = dequantize(quantize(src)) for `nblocks` consecutive 32-element blocks, bit-identical to
 // the scalar reference. dst may equal src. Stops at the first block holding a NaN or Inf, leaves
-// that block of dst unwritten and returns its index; -1 when all blocks were finite.
-int64_t fusedBlocks(int type, const float* src, float* dst, int64_t nblocks);
+// that block of dst unwritten and returns its index; -1 when all blocks were finite. `stream`:
+// write dst with non-temporal stores (simd_stream-inl.h), for outputs far larger than the caches.
+int64_t fusedBlocks(int type, const float* src, float* dst, int64_t nblocks, bool stream = false);
 
 const char* targetName();
 

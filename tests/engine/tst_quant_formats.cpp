@@ -1263,15 +1263,17 @@ private slots:
     }
 
     void largeTensorStreams() {
-        // Above kStreamMinBytes the formats write through non-temporal stores: the same values
-        // as the small-tensor path row by row (the tensor-scaled ones: as the reference pass
-        // with the tensor's scale), in place too, into a destination that is not aligned.
+        // Above kStreamMinBytes the formats (and the ggml block kernels behind q4_0 etc.) write
+        // through non-temporal stores: the same values as the small-tensor path row by row (the
+        // tensor-scaled ones: as the reference pass with the tensor's scale), in place too, into a
+        // destination that is not aligned.
         constexpr int64_t rows = 4100, cols = 1024;
         QVERIFY(qs::quant_detail::streamOutput(rows, cols));
         QVERIFY(!qs::quant_detail::streamOutput(1, cols));
         const Floats x = gaussian(size_t(rows * cols), 21);
-        for (const char* n : {"int4_g128_sym", "int4_g32_asym", "int8_c_sym", "fp8_e4m3",
-                              "fp6_e2m3_g32", "fp4_e2m1_g32", "mxfp8_e5m2", "mxfp4", "nf4_g64"}) {
+        for (const char* n :
+             {"int4_g128_sym", "int4_g32_asym", "int8_c_sym", "fp8_e4m3", "fp6_e2m3_g32",
+              "fp4_e2m1_g32", "mxfp8_e5m2", "mxfp4", "nf4_g64", "q4_0", "q4_1", "q8_0"}) {
             Floats out(x.size() + 1);
             fmt(n).quantizeDequantize(x.data(), out.data() + 1, rows, cols, {});
             Floats inPlace = x;

@@ -336,6 +336,8 @@ private slots:
         QVERIFY2(failed.at(0).at(0).toString().contains(bad),
                  qPrintable(failed.at(0).at(0).toString()));
         QVERIFY(!QFileInfo::exists(bad));
+        QVERIFY(m_window->messageBar()->isVisible()); // the error reached the message bar
+        m_window->messageBar()->dismiss();            // later tests expect their own errors
         config()->undoStack()->undo();
     }
 

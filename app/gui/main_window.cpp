@@ -23,7 +23,6 @@
 #include "workbench_session.h"
 
 #include <QCloseEvent>
-#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -49,11 +48,8 @@ void feedStructureModel(ModelStructureModel* structure, QuantConfigModel* config
     AnalysisFeed* feed = analysis->feed();
     SaliencyView* saliency = analysis->saliencyView();
     QObject::connect(feed, &AnalysisFeed::cleared, structure, &ModelStructureModel::clearAnalysis);
-    auto showSaliency = [structure, saliency] {
-        structure->setSaliencyGrid(saliency->grids().value(saliency->currentGrid()));
-    };
-    // Connected after the view's own setGrids, so currentGrid() is the new one.
-    QObject::connect(feed, &AnalysisFeed::saliencyGridsReady, structure, showSaliency);
+    QObject::connect(saliency, &SaliencyView::currentGridChanged, structure,
+                     &ModelStructureModel::setSaliencyGrid);
     QObject::connect(feed, &AnalysisFeed::saliencyGridsReady, structure,
                      [structure](const QList<LayerGrid>& grids) {
                          LayerGrid measured;
@@ -64,8 +60,6 @@ void feedStructureModel(ModelStructureModel* structure, QuantConfigModel* config
                              }
                          structure->setSensitivityGrid(measured);
                      });
-    if (auto* measure = saliency->findChild<QComboBox*>(QStringLiteral("saliencyMeasure")))
-        QObject::connect(measure, &QComboBox::currentIndexChanged, structure, showSaliency);
     QObject::connect(feed, &AnalysisFeed::outlierDataReady, structure,
                      &ModelStructureModel::setOutlierData);
 }

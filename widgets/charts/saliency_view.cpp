@@ -242,12 +242,17 @@ void SaliencyView::setGrids(const QList<LayerGrid>& grids) {
 void SaliencyView::setCurrentGrid(int index) {
     if (index < 0 || index >= m_grids.size()) {
         m_heatmap->setGrid({});
+        emit currentGridChanged({});
         return;
     }
-    if (m_measure->currentIndex() != index) m_measure->setCurrentIndex(index);
+    if (m_measure->currentIndex() != index) {
+        const QSignalBlocker block(m_measure); // this call is the one update
+        m_measure->setCurrentIndex(index);
+    }
     LayerGrid g = m_grids[index];
     g.logScale = m_log->isChecked();
     m_heatmap->setGrid(g);
+    emit currentGridChanged(g);
 }
 
 int SaliencyView::currentGrid() const {

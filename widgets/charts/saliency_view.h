@@ -71,6 +71,9 @@ public slots:
 
 signals:
     void tensorSelected(const QString& tensor);
+    // The grid shown changed (new grids, another measure chosen, log scale toggled); an empty
+    // grid when there is none.
+    void currentGridChanged(const LayerGrid& grid);
 
 private:
     QList<LayerGrid> m_grids;

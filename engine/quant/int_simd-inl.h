@@ -80,19 +80,23 @@ HWY_INLINE void ApplyInline(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, 
     }
 }
 
-// ApplyInline for a symmetric group (zero point 0, lo = -hi, hi <= 127), in six single-uop
-// operations instead of eight (the kernels are compute-bound at two 512-bit ops per cycle):
-// clamp before rounding, and round by adding and subtracting 1.5 * 2^23. Same values bit for
-// bit: rounding to nearest even commutes with a clamp to integer bounds; (c + M) - M is c
-// rounded to nearest even for |c| < 2^22, and its zeros are +0, as are the reference's
-// (q + zero turns a rounded -0 into +0); the final product is the same. No a * b + c here for
-// FMA contraction to fuse: the clamp sits between the product and the addition.
-HWY_INLINE void ApplySymInline(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, int64_t n,
-                               const IntParams& p) {
+// ApplyInline in six single-uop operations instead of eight (the kernels are compute-bound at
+// two 512-bit ops per cycle): clamp before rounding, and round by adding and subtracting
+// M = 1.5 * 2^23. With z the zero point (0 when symmetric) the reference computes
+// (clamp(round(t) + z, lo, hi) - z) * scale with t = w * inv; since z, lo and hi are small
+// integers that is clamp(round(t), lo - z, hi - z) * scale, and rounding to nearest even commutes
+// with a clamp to integer bounds, so it is round(clamp(t, lo - z, hi - z)) * scale. (c + M) - M
+// is c rounded to nearest even for |c| < 2^22, and its zeros are +0, as are the reference's
+// (round(t) + z, and q - z, turn a -0 into +0); the final product is the same. Bit for bit the
+// reference. No a * b + c for FMA contraction to fuse: the clamp sits between the product and
+// the addition.
+HWY_INLINE void ApplyClampFirstInline(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, int64_t n,
+                                      const IntParams& p) {
     const D d;
     const int64_t L = int64_t(hn::Lanes(d));
-    const auto vinv = hn::Set(d, p.inv), vlo = hn::Set(d, p.lo), vhi = hn::Set(d, p.hi),
-               vscale = hn::Set(d, p.scale), magic = hn::Set(d, 12582912.0f);
+    const auto vinv = hn::Set(d, p.inv), vlo = hn::Set(d, p.lo - p.zero),
+               vhi = hn::Set(d, p.hi - p.zero), vscale = hn::Set(d, p.scale),
+               magic = hn::Set(d, 12582912.0f);
     int64_t i = 0;
     for (; i + 2 * L <= n; i += 2 * L) {
         const auto c0 = hn::Min(hn::Max(hn::Mul(hn::LoadU(d, x + i), vinv), vlo), vhi);
@@ -127,7 +131,7 @@ HWY_INLINE int64_t GroupQdq(const float* HWY_RESTRICT src, int64_t n, int64_t gr
         if (asym) {
             float mn, mx;
             if (!MinMaxInline(src + at, group, &mn, &mx)) return at;
-            p = intParamsAsym(bits, mn, mx);
+            p = IntParamsAsym(bits, mn, mx);
         } else {
             float amax;
             if (!AbsMaxInline(src + at, group, &amax)) return at;
@@ -135,10 +139,7 @@ HWY_INLINE int64_t GroupQdq(const float* HWY_RESTRICT src, int64_t n, int64_t gr
         }
         for (int64_t i = 0; i < group; i += int64_t(kMaxPiece)) {
             const size_t k = size_t(std::min(group - i, int64_t(kMaxPiece)));
-            if (asym)
-                ApplyInline(src + at + i, out.Reserve(k), int64_t(k), p);
-            else
-                ApplySymInline(src + at + i, out.Reserve(k), int64_t(k), p);
+            ApplyClampFirstInline(src + at + i, out.Reserve(k), int64_t(k), p);
             out.Commit(k);
         }
     }

@@ -82,6 +82,31 @@ HWY_INLINE IntParams IntParamsSym(int bits, float amax) {
     return p;
 }
 
+// Twin of quant_detail::intParamsAsym (int_formats.cpp), without its data-dependent branch:
+// both candidate scales (the fp16 value at or above range / qmax, and the one below it) are
+// evaluated and the reference's choice is selected, since which one a group needs is as good as
+// random and a mispredicted branch costs as much as the group's other work.
+HWY_INLINE IntParams IntParamsAsym(int bits, float minv, float maxv) {
+    const float qmax = float((1 << bits) - 1);
+    const float lo = std::min(minv, 0.0f), hi = std::max(maxv, 0.0f);
+    IntParams p;
+    p.lo = 0;
+    p.hi = qmax;
+    const float range = hi - lo;
+    if (!(range > 0)) return p;
+    auto zeroFor = [&](float scale) {
+        return std::clamp(std::nearbyint(-lo / scale), 0.0f, qmax) + 0.0f;
+    };
+    const float up = RoundScaleUpToFp16(range / qmax);
+    const bool keepUp = std::nearbyint(hi * (1.0f / up)) + zeroFor(up) == qmax;
+    const uint16_t h = Fp16Bits(up);
+    const float below = h > 1 ? Fp16Value(uint16_t(h - 1)) : up;
+    p.scale = keepUp ? up : below;
+    p.inv = 1.0f / p.scale;
+    p.zero = zeroFor(p.scale);
+    return p;
+}
+
 // ---- Group maximum ---------------------------------------------------------------------------
 
 // max |x[i]| over x[0, n) by integer max of the magnitudes' bit patterns (ordered like the

@@ -170,11 +170,54 @@ HWY_INLINE void MxPieces(const float* HWY_RESTRICT x, int64_t n, float down, flo
     }
 }
 
-// NF4: y = code[nearest(x / s)] * s. The thresholds ascend, so selecting code i + 1 wherever t
-// exceeds mid[i], in order, leaves code[#{i : t > mid[i]}], which is nf4Nearest's index.
+// NF4 lookup data, built once per call from the reference's thresholds and codes.
+struct Nf4Tables {
+    Nf4Tables() {
+        const DF d;
+        const float* m = nf4Midpoints();
+        for (int j = 0; j < 15; ++j) mid[j] = hn::Set(d, m[j]);
+        for (int j = 0; j < 16; ++j) code[j] = hn::Set(d, kNf4Code[j]);
+        if constexpr (kTableLookup) {
+            float m16[16];
+            std::copy(m, m + 15, m16);
+            m16[15] = m[14]; // never looked up (indices reach 14)
+            midTable = hn::LoadU(d, m16);
+            codeTable = hn::LoadU(d, kNf4Code);
+        }
+    }
+    // With 16 lanes a vector holds all 16 codes (and the 15 thresholds): a binary search by
+    // table lookups, 4 steps instead of 15.
+    static constexpr bool kTableLookup = hn::MaxLanes(DF()) == 16;
+    VF mid[15], code[16], midTable, codeTable;
+};
+
+// code[#{i : t > mid[i]}], nf4Nearest's index (the thresholds ascend). By table lookups: the
+// binary search asks "t > mid[idx + bit - 1]" for bit = 8, 4, 2, 1, the same comparisons (t
+// exceeds exactly the first #{...} thresholds). Else: selecting code i + 1 wherever t exceeds
+// mid[i], in order.
+HWY_INLINE VF Nf4Code(VF t, const Nf4Tables& tab) {
+    if constexpr (Nf4Tables::kTableLookup) {
+        const DF d;
+        const hn::RebindToSigned<DF> di;
+        auto idx = hn::Zero(di);
+        for (int bit : {8, 4, 2, 1}) {
+            const VF thr = hn::TableLookupLanes(
+                tab.midTable, hn::IndicesFromVec(d, hn::Add(idx, hn::Set(di, bit - 1))));
+            idx = hn::Add(idx, hn::And(hn::VecFromMask(di, hn::RebindMask(di, hn::Gt(t, thr))),
+                                       hn::Set(di, bit)));
+        }
+        return hn::TableLookupLanes(tab.codeTable, hn::IndicesFromVec(d, idx));
+    } else {
+        VF c = tab.code[0];
+        for (int j = 0; j < 15; ++j) c = hn::IfThenElse(hn::Gt(t, tab.mid[j]), tab.code[j + 1], c);
+        return c;
+    }
+}
+
+// NF4: y = code[nearest(x / s)] * s.
 template <class Out>
-HWY_INLINE void Nf4Pieces(const float* HWY_RESTRICT x, int64_t n, float s, const VF (&mid)[15],
-                          const VF (&code)[16], Out& out) {
+HWY_INLINE void Nf4Pieces(const float* HWY_RESTRICT x, int64_t n, float s, const Nf4Tables& tab,
+                          Out& out) {
     const DF d;
     const int64_t L = int64_t(hn::Lanes(d));
     const VF vs = hn::Set(d, s), vinv = hn::Set(d, 1.0f / s); // s is an fp16 value
@@ -184,9 +227,7 @@ HWY_INLINE void Nf4Pieces(const float* HWY_RESTRICT x, int64_t n, float s, const
         int64_t i = 0;
         for (; i + L <= k; i += L) {
             const VF t = Quotient(hn::LoadU(d, x + p + i), vs, vinv);
-            VF c = code[0];
-            for (int j = 0; j < 15; ++j) c = hn::IfThenElse(hn::Gt(t, mid[j]), code[j + 1], c);
-            hn::StoreU(hn::Mul(c, vs), d, y + i);
+            hn::StoreU(hn::Mul(Nf4Code(t, tab), vs), d, y + i);
         }
         for (; i < k; ++i) y[i] = kNf4Code[nf4Nearest(x[p + i] / s)] * s;
         out.Commit(size_t(k));
@@ -198,13 +239,7 @@ HWY_INLINE void Nf4Pieces(const float* HWY_RESTRICT x, int64_t n, float s, const
 template <int kKind, class Out>
 HWY_INLINE int64_t GroupQdq(const float* HWY_RESTRICT src, int64_t n, int64_t group,
                             const Element& e, Out& out) {
-    const DF d;
-    VF mid[15], code[16];
-    if constexpr (kKind == int(MinifloatScale::Nf4)) {
-        const float* m = nf4Midpoints();
-        for (int j = 0; j < 15; ++j) mid[j] = hn::Set(d, m[j]);
-        for (int j = 0; j < 16; ++j) code[j] = hn::Set(d, kNf4Code[j]);
-    }
+    const Nf4Tables tab; // NF4 only; once per call
     for (int64_t at = 0; at < n; at += group) {
         PrefetchAhead(src + at, group);
         float amax;
@@ -219,7 +254,7 @@ HWY_INLINE int64_t GroupQdq(const float* HWY_RESTRICT src, int64_t n, int64_t gr
             if (s == 0)
                 Zeros(group, out);
             else if constexpr (kKind == int(MinifloatScale::Nf4))
-                Nf4Pieces(src + at, group, s, mid, code, out);
+                Nf4Pieces(src + at, group, s, tab, out);
             else
                 DivScaledPieces(src + at, group, s, e, out);
         }

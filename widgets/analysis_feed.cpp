@@ -11,6 +11,7 @@
 
 #include "analysis/activation_stats.h"
 #include "analysis/predicted_error.h"
+#include "analysis/sensitivity_sweep.h"
 #include "analysis/weight_stats.h"
 #include "core/feedback.h"
 #include "eval/incremental_evaluator.h"
@@ -78,7 +79,7 @@ Q_DECLARE_METATYPE(ContextHandle)
 AnalysisFeed::AnalysisFeed(WorkbenchSession* session, LiveEditing* live, QObject* parent)
     : QObject(parent), m_session(session), m_live(live), m_pool(new QThreadPool(this)),
       m_layerRunner(new JobRunner(this, m_pool)), m_contextRunner(new JobRunner(this, m_pool)),
-      m_sweep(new UniformParetoSweep(this)) {
+      m_sensitivityRunner(new JobRunner(this, m_pool)), m_sweep(new UniformParetoSweep(this)) {
     m_pool->setMaxThreadCount(1);
     m_sweep->setThreadPool(m_pool);
     EvaluationController* controller = live->controller();
@@ -121,13 +122,28 @@ AnalysisFeed::AnalysisFeed(WorkbenchSession* session, LiveEditing* live, QObject
         if (job != m_layerJob) return;
         const auto analysis = v.value<LayerAnalysis>();
         m_hasLayerAnalysis = true;
-        emit saliencyGridsReady(analysis.grids);
+        QList<LayerGrid> measured; // a sweep that finished first stays
+        for (const LayerGrid& g : std::as_const(m_grids))
+            if (g.measure == LayerGrid::Measure::MeasuredKld) measured << g;
+        m_grids = analysis.grids + measured;
+        emit saliencyGridsReady(m_grids);
         emit outlierDataReady(analysis.outliers);
         emit sensitivityReady(analysis.sensitivity);
     });
     connect(m_layerRunner, &JobRunner::failed, this, [this](quint64 job, const QString& message) {
         if (job == m_layerJob) emit errorOccurred(tr("Layer analysis failed: %1").arg(message));
     });
+    connect(m_sensitivityRunner, &JobRunner::finished, this,
+            [this](quint64 job, const QVariant& v) {
+                if (job != m_sensitivityJob) return;
+                publishGrid(v.value<LayerGrid>());
+                emit statusMessage(tr("Layer sensitivity measured"));
+            });
+    connect(m_sensitivityRunner, &JobRunner::failed, this, [this](quint64 job, const QString& m) {
+        if (job == m_sensitivityJob) emit errorOccurred(tr("Sensitivity sweep failed: %1").arg(m));
+    });
+    connect(m_sensitivityRunner, &JobRunner::progressChanged, this,
+            &AnalysisFeed::sensitivityProgress);
     connect(m_contextRunner, &JobRunner::finished, this, [this](quint64 job, const QVariant& v) {
         if (job != m_contextJob) return;
         m_hasTokenContext = true;
@@ -145,7 +161,41 @@ bool AnalysisFeed::isSweepRunning() const {
     return m_sweep->isRunning();
 }
 
+bool AnalysisFeed::isMeasuringSensitivity() const {
+    return m_sensitivityRunner->isRunning();
+}
+
+void AnalysisFeed::publishGrid(const LayerGrid& grid) {
+    QList<LayerGrid> grids;
+    for (const LayerGrid& g : std::as_const(m_grids))
+        if (g.title != grid.title) grids << g; // a new measurement replaces the old one
+    m_grids = grids << grid;
+    emit saliencyGridsReady(m_grids);
+}
+
+void AnalysisFeed::measureSensitivity(const QString& format) {
+    const std::shared_ptr<qs::IncrementalEvaluator> evaluator = m_live->controller()->evaluator();
+    const std::shared_ptr<const qs::Model> model = m_session->model();
+    if (!evaluator || !evaluator->hasReference() || !model) {
+        emit errorOccurred(tr("Measuring sensitivity needs a model, a text and the reference "
+                              "pass first."));
+        return;
+    }
+    const std::string f = format.toStdString();
+    m_sensitivityJob = m_sensitivityRunner->start(
+        tr("Layer sensitivity (%1)").arg(format), [evaluator, model, f](qs::Feedback& feedback) {
+            qs::SensitivitySweep sweep(*evaluator, model->desc(),
+                                       {qs::SweepUnit::Layer, {f}, "f16"});
+            qs::SweepResult result;
+            sweep.run(result, &feedback);
+            return QVariant::fromValue(measuredKldGrid(model->desc(), result, f));
+        });
+    emit statusMessage(
+        tr("Measuring the sensitivity of every layer at %1 in the background").arg(format));
+}
+
 void AnalysisFeed::cancel() {
+    m_sensitivityRunner->cancel();
     m_sweep->cancel();
     m_layerRunner->cancel();
     m_contextRunner->cancel();
@@ -153,7 +203,8 @@ void AnalysisFeed::cancel() {
 
 void AnalysisFeed::onPreparing() {
     cancel();
-    m_layerJob = m_contextJob = 0;
+    m_layerJob = m_contextJob = m_sensitivityJob = 0;
+    m_grids.clear();
     m_hasLayerAnalysis = m_hasTokenContext = false;
     m_uniformPoints = 0;
     emit cleared();

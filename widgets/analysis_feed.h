@@ -48,6 +48,9 @@ public:
 
     // State of the background work of the current reference (for tests and the status bar).
     bool hasLayerAnalysis() const { return m_hasLayerAnalysis; }
+    bool isMeasuringSensitivity() const;
+    // Every grid published last (analysis grids and measured ones).
+    const QList<LayerGrid>& grids() const { return m_grids; }
     bool hasTokenContext() const { return m_hasTokenContext; }
     int uniformPoints() const { return m_uniformPoints; }
     bool isSweepRunning() const;
@@ -56,6 +59,11 @@ public:
 public slots:
     // Loads `config` into the configuration model as one undoable step.
     void loadConfiguration(const qs::QuantConfig& config);
+    // Measured sensitivity: a layer sweep on the shared evaluator (every linear layer alone at
+    // `format`, the rest at full precision; f16 where the format does not fit). Runs in the
+    // background between live evaluations; the mean-KLD grid then joins the saliency grids
+    // (saliencyGridsReady), so the heatmap, the sensitivity bars and the tensor tree show it.
+    void measureSensitivity(const QString& format);
     void cancel();
 
 signals:
@@ -74,9 +82,11 @@ signals:
     void sensitivityReady(const QHash<QString, double>& relativeError);
     void statusMessage(const QString& message);
     void errorOccurred(const QString& message);
+    void sensitivityProgress(double fraction, const QString& stage);
 
 private:
     void onPreparing();
+    void publishGrid(const LayerGrid& grid);
     void onReference();
     void onFinalResult(const std::shared_ptr<const qs::EvalResult>& result);
     void updateSnapshots();
@@ -88,8 +98,10 @@ private:
     QThreadPool* m_pool;
     JobRunner* m_layerRunner;
     JobRunner* m_contextRunner;
+    JobRunner* m_sensitivityRunner;
+    QList<LayerGrid> m_grids;
     UniformParetoSweep* m_sweep;
-    quint64 m_layerJob = 0, m_contextJob = 0;
+    quint64 m_layerJob = 0, m_contextJob = 0, m_sensitivityJob = 0;
     bool m_hasLayerAnalysis = false, m_hasTokenContext = false;
     int m_uniformPoints = 0;
 };

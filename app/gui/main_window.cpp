@@ -187,6 +187,17 @@ void MainWindow::connectLiveEditing() {
     connect(m_actions, &MainWindowActions::reportRequested, m_analysis,
             &AnalysisDocks::exportReport);
     connect(m_analysis, &AnalysisDocks::errorOccurred, m_messages, &MessageBar::showError);
+    connect(m_analysis->feed(), &AnalysisFeed::statusMessage, this,
+            [this](const QString& message) { statusBar()->showMessage(message); });
+    connect(m_analysis->feed(), &AnalysisFeed::sensitivityProgress, this,
+            [this](double fraction, const QString& stage) {
+                if (fraction >= 0)
+                    statusBar()->showMessage(
+                        tr("Layer sensitivity: %1 (%2%)").arg(stage).arg(qRound(fraction * 100)));
+            });
+    connect(m_actions, &MainWindowActions::sensitivityRequested, this, [this] {
+        m_analysis->feed()->measureSensitivity(m_live->configModel()->defaultLinearFormat());
+    });
     connect(m_actions, &MainWindowActions::statusMessage, this,
             [this](const QString& message) { statusBar()->showMessage(message); });
     connect(m_analysis, &AnalysisDocks::reportWritten, this, [this](const QString& path) {

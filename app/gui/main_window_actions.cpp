@@ -146,6 +146,13 @@ void MainWindowActions::createEvaluateMenu() {
                      tr("Keep the current configuration and its exact metrics for comparison"),
                      QKeySequence(tr("Ctrl+Shift+S")));
     connect(m_snapshot, &QAction::triggered, this, &MainWindowActions::askSnapshotName);
+    m_measureSensitivity =
+        add(evaluate, tr("Measure Layer &Sensitivity"),
+            tr("Evaluate every linear layer alone at the default format (the rest at full "
+               "precision) in the background; the measured KLD joins the saliency views"),
+            QKeySequence(tr("Ctrl+Shift+M")));
+    connect(m_measureSensitivity, &QAction::triggered, this,
+            &MainWindowActions::sensitivityRequested);
 }
 
 void MainWindowActions::createViewMenu() {
@@ -175,6 +182,7 @@ void MainWindowActions::updateStates() {
     m_snapshot->setEnabled(hasModel);
     m_exportReport->setEnabled(hasModel && !m_session->textPath().isEmpty());
     m_exportMenu->setEnabled(hasModel);
+    m_measureSensitivity->setEnabled(hasModel && !m_session->textPath().isEmpty());
     for (QAction* a : std::as_const(m_presetActions)) a->setEnabled(hasModel);
 }
 

@@ -9,7 +9,7 @@
 //             Quit Ctrl+Q
 //   Edit      Undo Ctrl+Z, Redo Ctrl+Shift+Z, Uniform ▸, Protect First/Last Blocks ▸
 //   Evaluate  Run Perplexity Ctrl+R, Restart Live Evaluation F5, Cancel Esc,
-//             Save Snapshot… Ctrl+Shift+S
+//             Save Snapshot… Ctrl+Shift+S, Measure Layer Sensitivity Ctrl+Shift+M
 //   View      one toggle per dock, Reset Layout
 //   Help      Plugins…, About QuantScope
 //
@@ -57,6 +57,8 @@ signals:
     // The user chose where to write a report (.pdf, .html or .md).
     void reportRequested(const QString& path);
     void statusMessage(const QString& message);
+    // Evaluate > Measure Layer Sensitivity (a layer sweep at the editor's default format).
+    void sensitivityRequested();
 
 public slots:
     // Writes the edited configuration with exporter `exporterId` to `path` in the background
@@ -97,6 +99,7 @@ private:
     QAction* m_saveConfig = nullptr;
     QAction* m_snapshot = nullptr;
     QAction* m_exportReport = nullptr;
+    QAction* m_measureSensitivity = nullptr;
     QMenu* m_exportMenu = nullptr;
     ConfigurationExport* m_export = nullptr;
     QList<QAction*> m_presetActions;

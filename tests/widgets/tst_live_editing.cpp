@@ -6,6 +6,8 @@
 #include "analysis_docks.h"
 #include "analysis_feed.h"
 #include "bit_width_editor.h"
+#include "charts/saliency_view.h"
+#include "charts/sensitivity_chart.h"
 #include "configuration_export.h"
 #include "evaluation_controller.h"
 #include "latency_probe.h"
@@ -43,6 +45,7 @@
 #include <QTreeView>
 #include <QUndoStack>
 
+#include <cmath>
 #include <memory>
 
 namespace {
@@ -339,6 +342,35 @@ private slots:
         QVERIFY(m_window->messageBar()->isVisible()); // the error reached the message bar
         m_window->messageBar()->dismiss();            // later tests expect their own errors
         config()->undoStack()->undo();
+    }
+
+    // Evaluate > Measure Layer Sensitivity: a layer sweep in the background whose mean-KLD grid
+    // reaches the heatmap, the sensitivity bars and the tensor tree's sensitivity column.
+    void measuredSensitivityReachesTheViews() {
+        AnalysisFeed* feed = m_window->analysisDocks()->feed();
+        QTRY_VERIFY_WITH_TIMEOUT(feed->hasLayerAnalysis(), kTimeoutMs);
+        QSignalSpy grids(feed, &AnalysisFeed::saliencyGridsReady);
+        emit m_window->actions()->sensitivityRequested();
+        QTRY_VERIFY_WITH_TIMEOUT(!grids.isEmpty(), kTimeoutMs);
+        const auto published = grids.last().at(0).value<QList<LayerGrid>>();
+        const LayerGrid measured = published.last();
+        QCOMPARE(measured.measure, LayerGrid::Measure::MeasuredKld);
+        int finite = 0;
+        for (double v : measured.values) finite += std::isfinite(v) && v >= 0 ? 1 : 0;
+        QCOMPARE(finite, measured.blocks * LayerGrid::kSlots); // every layer measured
+        QCOMPARE(m_window->analysisDocks()->sensitivityChart()->grids().last().title,
+                 measured.title);
+        QCOMPARE(m_window->analysisDocks()->saliencyView()->grids().size(), published.size());
+        // The tree: blk.0.attn_q's sensitivity cell shows the measured value.
+        ModelStructureModel* tree = m_session->structureModel();
+        const QModelIndexList hits =
+            tree->match(tree->index(0, 0), ModelStructureModel::TensorNameRole,
+                        QStringLiteral("blk.0.attn_q.weight"), 1, Qt::MatchRecursive);
+        QVERIFY(!hits.isEmpty());
+        const QModelIndex cell =
+            hits.first().siblingAtColumn(ModelStructureModel::SensitivityColumn);
+        QVERIFY2(!cell.data().toString().isEmpty(), "sensitivity column still blank");
+        QTRY_VERIFY_WITH_TIMEOUT(live()->hasExactResult(), kTimeoutMs); // the live loop goes on
     }
 
     void latencyWhileEvaluatingAndDragging() {

@@ -2,17 +2,19 @@
 // minifloat_simd.cpp names this file as HWY_TARGET_INCLUDE, and hwy/foreach_target.h compiles it
 // once per enabled Highway target, each copy in namespace qs::quant_detail::N_<TARGET>.
 //
-// Each kernel mirrors its scalar twin in minifloat_formats.cpp (roundToMinifloat and the
-// reference kernels) operation for operation, so results agree bit for bit on every target:
-//   - the element rounding is the same integer arithmetic on the fp32 bit pattern (normal
-//     elements) or the same add/subtract of a power of two (subnormal elements), then the same
-//     saturating Min and the sign copied back;
-//   - x / s is a true division (Div) and x * 2^-k a product, as in the reference;
+// Each kernel computes what its scalar twin in minifloat_formats.cpp (roundToMinifloat and the
+// reference kernels) computes, bit for bit on every target:
+//   - element rounding to nearest even on the element grid, with saturation, as (a + M) - M with
+//     a power of two M per lane (RoundElements explains why that equals the reference's integer
+//     rounding of normal elements and its add/subtract rounding of subnormal ones); the sign is
+//     copied back;
+//   - x / s is the correctly rounded quotient: with FMA from the reciprocal and one Markstein
+//     correction (Quotient), else a division; x * 2^-k a product, as in the reference;
 //   - group scales come from twins of the scalar helpers (simd_common-inl.h: fp16 rounding by
 //     F16C, exact like core/dtype.h's conversion; MxExponent below);
-//   - NF4's nearest code is found with the reference's own thresholds (nf4Midpoints()).
-// No step is an a * b + c that FMA contraction could fuse. Tails shorter than a vector run the
-// reference's scalar expressions.
+//   - NF4's code is found with the reference's own thresholds (nf4Midpoints()) and comparisons.
+// Apart from Quotient's deliberate FMAs, no step is an a * b + c that FMA contraction could fuse.
+// Tails shorter than a vector run the reference's scalar expressions.
 
 #include "quant/minifloat_formats.h"
 #include "quant/simd_common-inl.h"
@@ -38,7 +40,7 @@ const char* MinifloatTargetName() {
     return hwy::TargetName(HWY_TARGET);
 }
 
-// ---- Element rounding --------------------------------------------------------------------------
+// ---- Element rounding ---------------------------------------------------------------------------
 
 // The element format's constants as vectors, built once per call from its MinifloatSpec.
 struct Element {
@@ -98,7 +100,7 @@ HWY_INLINE VF Quotient(VF x, VF vs, VF vinv) {
     }
 }
 
-// ---- Scale parameters (scalar twins, inline) ---------------------------------------------------
+// ---- Scale parameters (scalar twins, inline) ----------------------------------------------------
 
 // 2^k for k in [-127, 127], exactly (2^-127 is a subnormal).
 HWY_INLINE float Pow2(int k) {
@@ -115,8 +117,7 @@ HWY_INLINE int MxExponent(float amax, int emax) {
     return std::clamp(e - emax, -127, 127);
 }
 
-// ---- Group kernels
-// -------------------------------------------------------------------------------
+// ---- Group kernels ------------------------------------------------------------------------------
 
 // y = 0 for n elements, in pieces.
 template <class Out>
@@ -286,20 +287,24 @@ int64_t MinifloatGroupQdq(const float* src, float* dst, int64_t rows, int64_t co
     return kGroupKernels[scale](src, dst, rows * cols, group, e, stream != 0);
 }
 
-// ---- Tensor-scaled element pass
-// ------------------------------------------------------------------
+// ---- Tensor-scaled element pass -----------------------------------------------------------------
 
 void MinifloatScaled(const float* x, float* y, int64_t n, float s, const MinifloatSpec* spec,
                      int32_t stream) {
     const Element e(*spec);
     const bool zero = !(s >= std::numeric_limits<float>::min()); // see minifloatScaledRef
     auto run = [&](auto& out) HWY_ATTR {
-        if (zero)
-            Zeros(n, out);
-        else if (s >= kMarksteinMinScale)
-            DivScaledPieces(x, n, s, e, out);
-        else
-            DivScaledPieces<true>(x, n, s, e, out);
+        constexpr int64_t kChunk = 256; // prefetched a few lines at a time, as in the groups
+        for (int64_t p = 0; p < n; p += kChunk) {
+            const int64_t k = std::min(n - p, kChunk);
+            PrefetchAhead(x + p, k);
+            if (zero)
+                Zeros(k, out);
+            else if (s >= kMarksteinMinScale)
+                DivScaledPieces(x + p, k, s, e, out);
+            else
+                DivScaledPieces<true>(x + p, k, s, e, out);
+        }
         out.Finish();
     };
     if (stream) {

@@ -14,7 +14,6 @@
 #include "ggml/simd_stream-inl.h"
 #include "quant/int_formats.h"
 
-#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 #include <algorithm>
@@ -30,8 +29,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // fp32 -> fp16 (round to nearest even) -> fp32 of one value. F16C's vcvtps2ph with rounding
 // control 0 is exactly core/dtype.h's floatToFp16 (Inf above 65519.99, subnormals included), in
-// two instructions instead of a branchy software conversion per group; Highway's EMU128 fallback
-// truncates, so it keeps the scalar conversion.
+// two instructions instead of a branchy software conversion per group; Highway's portable
+// fallbacks (EMU128, SCALAR) truncate, so they keep the scalar conversion.
 HWY_INLINE uint16_t Fp16Bits(float f) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
     const hn::FixedTag<float, 4> d4;

@@ -10,6 +10,7 @@
 #include "charts/outliers_view.h"
 #include "charts/pareto_view.h"
 #include "charts/saliency_view.h"
+#include "charts/sensitivity_chart.h"
 
 #include "analysis/activation_stats.h"
 #include "analysis/predicted_error.h"
@@ -205,6 +206,16 @@ private slots:
         QVERIFY(saveAndCheck(saliency, QStringLiteral("saliency_predicted_q4_0")));
         saliency.setCurrentGrid(2);
         QVERIFY(saveAndCheck(saliency, QStringLiteral("saliency_measured_kld_q4_0")));
+
+        // Sensitivity bars: measured KLD and predicted error side by side are different units,
+        // so the chart gets the measured grid; a click on a bar selects its tensor.
+        SensitivityChart sensitivity;
+        sensitivity.resize(1200, 520);
+        sensitivity.setGrids({measuredKldGrid(m_model->desc(), swept, "q4_0")});
+        QCOMPARE(sensitivity.barCount(), m_model->hp().nLayers * LayerGrid::kSlots);
+        QVERIFY(saveAndCheck(sensitivity, QStringLiteral("sensitivity_measured_kld_q4_0")));
+        sensitivity.setGrids({});
+        QCOMPARE(sensitivity.barCount(), 0);
 
         OutliersView outliers;
         outliers.resize(1500, 900);

@@ -25,7 +25,8 @@ void ConfigurationExport::start(std::shared_ptr<const qs::plugin::Exporter> expo
                                 const qs::QuantConfig& config, const QString& path,
                                 const QVariantMap& options) {
     if (m_watcher.isRunning()) {
-        emit failed(tr("An export is still running; try again when it is done."));
+        emit failed(
+            tr("%1: another export is still running; try again when it is done.").arg(path));
         return;
     }
     if (!exporter || !model) {
@@ -45,6 +46,9 @@ void ConfigurationExport::start(std::shared_ptr<const qs::plugin::Exporter> expo
     request.options = options;
     m_watcher.setFuture(QtConcurrent::run([exporter, request]() -> Outcome {
         const qs::plugin::ExportResult r = PluginManager::runExport(*exporter, request);
-        return {r.ok, r.ok ? r.summary : r.error, r.notes};
+        const QString path = QString::fromStdString(request.output.string());
+        // Exporters usually name the file; make sure the message does.
+        const QString error = r.ok || r.error.contains(path) ? r.error : path + ": " + r.error;
+        return {r.ok, r.ok ? r.summary : error, r.notes};
     }));
 }

@@ -1,5 +1,7 @@
 #include "formatting.h"
 
+#include <QStringList>
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
@@ -73,4 +75,10 @@ QString formatShortPath(const QString& path) {
     const QString parent = info.dir().dirName();
     if (parent.isEmpty() || parent == QLatin1String(".")) return info.fileName();
     return parent + QLatin1Char('/') + info.fileName();
+}
+
+QString formatShape(const std::vector<int64_t>& shape) {
+    QStringList dims;
+    for (int64_t d : shape) dims << QString::number(d);
+    return dims.join(QStringLiteral(" × "));
 }

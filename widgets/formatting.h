@@ -10,6 +10,9 @@
 #include <QLocale>
 #include <QString>
 
+#include <cstdint>
+#include <vector>
+
 // The user's locale, or US English when the process runs under the C locale.
 QLocale displayLocale();
 
@@ -23,3 +26,5 @@ QString formatQuantity(quint64 n, const QString& singular, const QString& plural
 QString formatShortPath(const QString& path);
 // Three significant digits with a K/M/B suffix, for headlines ("260K parameters").
 QString formatCompactCount(quint64 n);
+// A tensor shape as "288 × 768" (plain digits: also used in CSV and LaTeX tables).
+QString formatShape(const std::vector<int64_t>& shape);

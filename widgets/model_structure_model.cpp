@@ -20,12 +20,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-QString shapeText(const std::vector<int64_t>& shape) {
-    QStringList dims;
-    for (int64_t d : shape) dims << QString::number(d);
-    return dims.join(QStringLiteral(" × "));
-}
-
 QString tensorCount(size_t n) {
     return formatQuantity(n, ModelStructureModel::tr("tensor"), ModelStructureModel::tr("tensors"));
 }
@@ -112,7 +106,7 @@ void ModelStructureModel::setDescription(const qs::ModelDesc& desc) {
                                      qsizetype(qs::tensorRoleName(t.role).size()));
         row.type = QString::fromUtf8(qs::dtypeName(t.fileType).data(),
                                      qsizetype(qs::dtypeName(t.fileType).size()));
-        row.shape = shapeText(t.shape);
+        row.shape = formatShape(t.shape);
         row.roleOrder = int(t.role);
         row.descIndex = int(i);
         row.output = t.role == qs::TensorRole::Output;

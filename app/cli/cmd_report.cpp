@@ -26,6 +26,7 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <clocale>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
@@ -64,6 +65,10 @@ Requested resolveSpec(const Session& s, const std::string& spec, const std::stri
         throw Error(spec + ": neither a configuration saved in the session (saved: " +
                     savedNames(s) + "), a config file, nor uniform:FORMAT");
     }
+    // Saved earlier with --save under its derived name: reuse it rather than evaluate again.
+    if (const SavedConfiguration* same = s.configuration(r.name);
+        !r.saved && same && same->config == r.config)
+        r.saved = same;
     return r;
 }
 
@@ -75,6 +80,8 @@ std::unique_ptr<QApplication> offscreenApplication() {
     static char* argv[] = {name, nullptr};
     auto app = std::make_unique<QApplication>(argc, argv);
     QApplication::setApplicationVersion(QStringLiteral(QS_VERSION));
+    // QApplication adopts the environment's locale; this command's printf output stays "1.5".
+    std::setlocale(LC_NUMERIC, "C");
     return app;
 }
 

@@ -60,7 +60,7 @@ constexpr Command kCommands[] = {
 #ifdef QS_HAVE_REPORTS
     {"report", qs::cli::runReport,
      "report SESSION.h5 --out REPORT.pdf|.html|.md [--config NAME|CFG.json|uniform:F,...]\n"
-     "                [--fallback F] [--title T] [--save] [--max-tokens N]   report for papers: "
+     "                [--fallback F] [--title T] [--save]   report for papers: "
      "tables,\n"
      "                figures (SVG/PNG), LaTeX/CSV and provenance beside it"},
 #endif

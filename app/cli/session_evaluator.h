@@ -1,12 +1,12 @@
 #pragma once
-// Re-opens the evaluation a session file describes: the model and text it names (checked
-// against the recorded hashes and token count) and an IncrementalEvaluator with the recorded
-// context, protocol and seed, its full-precision reference built. Shared by the commands that
-// add to or read from a session (sweep, report).
+// Re-opens the evaluation a session file describes: the model it names (loadSession already
+// checked its hash: a read-only session is refused), the text (hash and token count checked
+// here) and an IncrementalEvaluator with the recorded context, protocol and seed, its
+// full-precision reference built. Shared by the commands that add to a session (sweep, report).
 //
 //   Session s = loadSession(path);
 //   SessionEvaluation e = openSessionEvaluation(s, path, args, quiet);
-//   EvalResult r = e.evaluator->evaluate(config.resolve(e.model->desc()), {}, &feedback);
+//   EvalResult r = e.evaluator->evaluate(config, &feedback);
 
 #include "cli_args.h"
 

@@ -11,6 +11,7 @@
 #include "dock_layout.h"
 #include "live_editing.h"
 #include "quant_config_model.h"
+#include "report/report_data.h"
 #include "report/report_writer.h"
 #include "report/workbench_report.h"
 
@@ -104,12 +105,8 @@ void AnalysisDocks::connectFeed() {
     connect(m_feed, &AnalysisFeed::saliencyGridsReady, m_saliency, &SaliencyView::setGrids);
     connect(m_feed, &AnalysisFeed::saliencyGridsReady, m_sensitivity,
             [this](const QList<LayerGrid>& grids) {
-                QList<LayerGrid> errors;
-                for (const LayerGrid& g : grids)
-                    if (g.measure == LayerGrid::Measure::PredictedError ||
-                        g.measure == LayerGrid::Measure::MeasuredKld)
-                        errors << g;
-                m_sensitivity->setGrids(errors);
+                // One unit per chart: measured KLD once a sweep ran, else predicted error.
+                m_sensitivity->setGrids(reportSensitivityGrids(grids));
             });
     connect(m_feed, &AnalysisFeed::outlierDataReady, m_outliers, [this](const OutlierData& d) {
         m_outliers->setData(d);
@@ -160,10 +157,12 @@ void AnalysisDocks::exportReport(const QString& path) {
                                 "snapshots and the current configuration; the Pareto frontier "
                                 "in orange."),
                              m_pareto);
-    figures << captureChart(QStringLiteral("reliability"),
-                            tr("Reliability diagram of the current configuration and full "
-                               "precision (15 equal-width bins)."),
-                            m_logit->reliabilityChart());
+    // The view shows the current configuration; only an exact result belongs in the report.
+    if (data.configurations.front().name == tr("current"))
+        figures << captureChart(QStringLiteral("reliability"),
+                                tr("Reliability diagram of the current configuration and full "
+                                   "precision (15 equal-width bins)."),
+                                m_logit->reliabilityChart());
     if (!m_saliency->grids().isEmpty())
         figures << captureFigure(
             QStringLiteral("saliency"),

@@ -257,8 +257,14 @@ void MainWindowActions::chooseReportToSave() {
     QFileDialog* dialog = makeFileDialog(tr("Export Report"), QStringLiteral("dialogs/reportDir"));
     dialog->setAcceptMode(QFileDialog::AcceptSave);
     dialog->setDefaultSuffix(QStringLiteral("pdf"));
-    dialog->setNameFilters(
-        {tr("PDF report (*.pdf)"), tr("HTML report (*.html)"), tr("Markdown report (*.md)")});
+    const QStringList filters{tr("PDF report (*.pdf)"), tr("HTML report (*.html)"),
+                              tr("Markdown report (*.md)")};
+    dialog->setNameFilters(filters);
+    connect(dialog, &QFileDialog::filterSelected, dialog, [dialog, filters](const QString& f) {
+        static const char* const kSuffixes[] = {"pdf", "html", "md"};
+        const int i = int(filters.indexOf(f));
+        if (i >= 0) dialog->setDefaultSuffix(QLatin1String(kSuffixes[i]));
+    });
     connect(dialog, &QFileDialog::fileSelected, this, &MainWindowActions::reportRequested);
     dialog->open();
 }

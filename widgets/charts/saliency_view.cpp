@@ -232,11 +232,17 @@ SaliencyView::SaliencyView(QWidget* parent)
 }
 
 void SaliencyView::setGrids(const QList<LayerGrid>& grids) {
+    // New grids (a measurement finished) keep the measure the user chose, found by title.
+    const QString shown = m_grids.value(currentGrid()).title;
     m_grids = grids;
     const QSignalBlocker block(m_measure);
     m_measure->clear();
-    for (const LayerGrid& g : grids) m_measure->addItem(g.title);
-    setCurrentGrid(grids.isEmpty() ? -1 : 0);
+    int keep = grids.isEmpty() ? -1 : 0;
+    for (int i = 0; i < grids.size(); ++i) {
+        m_measure->addItem(grids[i].title);
+        if (!shown.isEmpty() && grids[i].title == shown) keep = i;
+    }
+    setCurrentGrid(keep);
 }
 
 void SaliencyView::setCurrentGrid(int index) {

@@ -12,12 +12,6 @@
 
 namespace {
 
-QString shapeText(const std::vector<int64_t>& shape) {
-    QStringList parts;
-    for (int64_t d : shape) parts << QString::number(d);
-    return parts.join(QStringLiteral(" × "));
-}
-
 // The grids a layer sweep measured, one per swept format (layer sweeps only).
 QList<LayerGrid> measuredGrids(const qs::Session& s, const qs::ModelDesc& desc) {
     QList<LayerGrid> grids;
@@ -45,6 +39,15 @@ QList<LayerGrid> predictedGrids(const qs::Session& s, const qs::ModelDesc& desc)
 
 } // namespace
 
+QList<LayerGrid> reportSensitivityGrids(const QList<LayerGrid>& grids) {
+    QList<LayerGrid> measured, predicted;
+    for (const LayerGrid& g : grids) {
+        if (g.measure == LayerGrid::Measure::MeasuredKld) measured << g;
+        if (g.measure == LayerGrid::Measure::PredictedError) predicted << g;
+    }
+    return (measured.isEmpty() ? predicted : measured).mid(0, 3);
+}
+
 QList<ReportLayerRow> reportLayerRows(const qs::ModelDesc& desc, const qs::QuantConfig& config,
                                       const LayerGrid* sensitivity) {
     const qs::ResolvedConfig resolved = config.resolve(desc);
@@ -56,7 +59,7 @@ QList<ReportLayerRow> reportLayerRows(const qs::ModelDesc& desc, const qs::Quant
         ReportLayerRow r;
         r.tensor = QString::fromStdString(t.name);
         r.role = QString::fromStdString(std::string(qs::tensorRoleName(t.role)));
-        r.shape = shapeText(t.shape);
+        r.shape = formatShape(t.shape);
         r.block = t.block;
         r.parameters = t.elementCount();
         const qs::QuantFormat* f = resolved.format(i);
@@ -86,7 +89,7 @@ QString reportModelSummary(const qs::ModelDesc& desc) {
         .arg(hp.nHeads)
         .arg(hp.nKvHeads)
         .arg(hp.vocabSize)
-        .arg(formatCount(desc.parameterCount()));
+        .arg(desc.parameterCount()); // plain digits: also in CSV/TeX
 }
 
 ReportData reportDataFromSession(const qs::Session& s, const QString& sessionPath,
@@ -120,8 +123,7 @@ ReportData reportDataFromSession(const qs::Session& s, const QString& sessionPat
     const QList<LayerGrid> predicted = predictedGrids(s, desc);
     const QList<LayerGrid> measured = measuredGrids(s, desc);
     d.saliencyGrids << predicted << measured;
-    d.sensitivityGrids = measured.isEmpty() ? predicted : measured;
-    if (d.sensitivityGrids.size() > 3) d.sensitivityGrids = d.sensitivityGrids.mid(0, 3);
+    d.sensitivityGrids = reportSensitivityGrids(d.saliencyGrids);
 
     if (!configurations.isEmpty())
         d.layers =

@@ -55,12 +55,12 @@ struct ReportLayerRow {
     double bitsPerWeight = 0;
     quint64 bytes = 0;
     double sensitivity = qQNaN(); // from ReportData::sensitivityGrids.front(), NaN if none
-    QString note;                 // "fallback: int4_c_sym (…)" when the format did not fit
+    QString note;                 // set when the fallback format replaced one that did not fit
 };
 
 struct ReportData {
     QString title;
-    QString modelSummary; // "llama, 5 blocks, dim 64, 260 K parameters, stories260K.bin"
+    QString modelSummary; // reportModelSummary()
     ReportProvenance provenance;
     bool hasReference = false;
     qs::Metrics reference; // full precision against itself
@@ -69,7 +69,7 @@ struct ReportData {
     QList<ReportConfiguration> configurations;
     QList<ReportLayerRow> layers;      // of configurations.front()
     QList<LayerGrid> saliencyGrids;    // heatmaps (activation energy, predicted error, ...)
-    QList<LayerGrid> sensitivityGrids; // bars, one unit (measured KLD, else predicted error)
+    QList<LayerGrid> sensitivityGrids; // bars of one unit (reportSensitivityGrids)
 };
 
 // Rows of the per-layer table: every quantizable tensor with the format `config` resolves to
@@ -77,7 +77,7 @@ struct ReportData {
 QList<ReportLayerRow> reportLayerRows(const qs::ModelDesc& desc, const qs::QuantConfig& config,
                                       const LayerGrid* sensitivity = nullptr);
 
-// "llama, 5 blocks, dim 64, 8 heads, vocab 512, 260 K parameters"
+// "llama (llama2c), 5 blocks, dim 64, FFN 172, 8 heads (4 KV), vocab 512, 260032 parameters"
 QString reportModelSummary(const qs::ModelDesc& desc);
 
 // Everything but the configurations' metrics from a session: provenance, reference, the
@@ -87,3 +87,7 @@ QString reportModelSummary(const qs::ModelDesc& desc);
 ReportData reportDataFromSession(const qs::Session& session, const QString& sessionPath,
                                  const qs::ModelDesc& desc,
                                  const QList<ReportConfiguration>& configurations);
+
+// The grids of one unit a sensitivity chart shows: the measured-KLD grids if there are any,
+// else the predicted-error ones (at most three).
+QList<LayerGrid> reportSensitivityGrids(const QList<LayerGrid>& grids);

@@ -23,6 +23,7 @@ struct ReportTable {
 };
 
 QString tableToCsv(const ReportTable& table);
+// A table* float (scaled to \textwidth when wider than 8 columns), or a longtable past 40 rows.
 QString tableToLatex(const ReportTable& table);
 QString tableToHtml(const ReportTable& table);
 QString tableToMarkdown(const ReportTable& table);
@@ -30,6 +31,8 @@ QString tableToMarkdown(const ReportTable& table);
 // Special characters of LaTeX text mode escaped (\, &, %, $, #, _, {, }, ~, ^) and Unicode
 // symbols the tables use (±, ×, Δ, …) written as math.
 QString latexEscape(const QString& text);
+// Markdown's markup characters | * ` \ [ ] backslash-escaped ('_' inside words is literal).
+QString markdownEscape(const QString& text);
 
 // Full precision and every configuration: bits per weight, size, PPL with its 95% CI, ΔPPL,
 // ln(PPL ratio) ± s.e., KLD mean ± s.e., KLD p99, top-1 agreement ± s.e., ECE, ECE at the

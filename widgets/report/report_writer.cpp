@@ -14,6 +14,7 @@
 #include <QSvgGenerator>
 #include <QTemporaryDir>
 #include <QTextDocument>
+#include <QUrl>
 
 namespace {
 
@@ -52,8 +53,9 @@ QByteArray figureSvg(const ReportFigure& f) {
     svg.setOutputDevice(&buffer);
     svg.setSize(f.size);
     svg.setViewBox(QRect(QPoint(0, 0), f.size));
-    svg.setTitle(f.caption);
-    svg.setDescription(QStringLiteral("QuantScope figure ") + f.id);
+    // QSvgGenerator writes these verbatim into XML elements.
+    svg.setTitle(f.caption.toHtmlEscaped());
+    svg.setDescription(QStringLiteral("QuantScope figure ") + f.id.toHtmlEscaped());
     QPainter painter(&svg);
     painter.fillRect(QRectF(QPointF(0, 0), QSizeF(f.size)), Qt::white);
     replay(&painter, f, QRectF(QPointF(0, 0), QSizeF(f.size)));
@@ -97,8 +99,14 @@ QList<QByteArray> writeAssets(const ReportDocument& doc, const QString& folder) 
     return svgs;
 }
 
+// The assets folder as a relative link target (spaces, '#', '%' and '(' in the report's name).
+QString linkTarget(const QString& assets) {
+    return QString::fromLatin1(QUrl::toPercentEncoding(assets, "/"));
+}
+
 QString htmlReport(const ReportDocument& doc, const QList<QByteArray>& svgs,
-                   const QString& assets) {
+                   const QString& assetsName) {
+    const QString assets = linkTarget(assetsName);
     QString html =
         QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                        "<title>%1</title>\n<style>\n"
@@ -124,18 +132,19 @@ QString htmlReport(const ReportDocument& doc, const QList<QByteArray>& svgs,
         const ReportFigure& f = doc.figures[i];
         QString svg = QString::fromUtf8(svgs.value(i));
         svg = svg.mid(std::max<qsizetype>(0, svg.indexOf(QStringLiteral("<svg"))));
+        // One arg() call: a '%1' inside the SVG or a caption must not be substituted.
         html += QStringLiteral("<figure id=\"%1\">\n%2\n<figcaption>Figure %3. %4 "
                                "(<a href=\"%5/figures/%1.svg\">SVG</a> · "
                                "<a href=\"%5/figures/%1.png\">PNG</a>)</figcaption>\n</figure>\n")
-                    .arg(f.id, svg)
-                    .arg(i + 1)
-                    .arg(f.caption.toHtmlEscaped(), assets);
+                    .arg(f.id, svg, QString::number(i + 1), f.caption.toHtmlEscaped(), assets);
     }
     return html + QStringLiteral("</body>\n</html>\n");
 }
 
-QString markdownReport(const ReportDocument& doc, const QString& assets) {
-    QString md = QStringLiteral("# %1\n\n%2\n\n").arg(doc.title, doc.subtitle);
+QString markdownReport(const ReportDocument& doc, const QString& assetsName) {
+    const QString assets = linkTarget(assetsName);
+    QString md = QStringLiteral("# %1\n\n%2\n\n")
+                     .arg(markdownEscape(doc.title), markdownEscape(doc.subtitle));
     for (const ReportTable& t : doc.tables) {
         md += QStringLiteral("## %1\n\n").arg(t.id.at(0).toUpper() + t.id.mid(1));
         md += tableToMarkdown(t);
@@ -147,8 +156,7 @@ QString markdownReport(const ReportDocument& doc, const QString& assets) {
         const ReportFigure& f = doc.figures[i];
         md += QStringLiteral("![Figure %1](%2/figures/%3.png)\n\n*Figure %1.* %4 "
                              "([SVG](%2/figures/%3.svg))\n\n")
-                  .arg(i + 1)
-                  .arg(assets, f.id, f.caption);
+                  .arg(QString::number(i + 1), assets, f.id, markdownEscape(f.caption));
     }
     return md;
 }
@@ -292,9 +300,12 @@ QString writeReport(const ReportDocument& doc, const QString& path) {
         }
         staging.setAutoRemove(false);
         if (!main.commit()) {
+            const QString error = path + QStringLiteral(": cannot write: ") + main.errorString();
             removeTree(assets);
-            if (!backup.isEmpty()) QDir().rename(backup, assets);
-            return path + QStringLiteral(": cannot write: ") + main.errorString();
+            if (!backup.isEmpty() && !QDir().rename(backup, assets))
+                return error + QStringLiteral(" (the older report's folder is kept as ") + backup +
+                       QStringLiteral(")");
+            return error;
         }
         removeTree(backup);
         return {};

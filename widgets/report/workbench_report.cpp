@@ -60,10 +60,12 @@ ReportData workbenchReportData(const WorkbenchSession& session, const LiveEditin
     ReportProvenance& p = d.provenance;
     p.modelPath = QFileInfo(session.modelPath()).absoluteFilePath();
     p.dataPath = QFileInfo(session.textPath()).absoluteFilePath();
-    const EvaluationSettings settings = session.evaluationSettings();
+    // What the live evaluator (whose numbers these are) was set up with.
+    const LiveEvaluationSettings settings = live.controller()->settings();
     p.protocol = settings.protocol;
     p.ctx = evaluator->windowPlan().ctx;
     p.maxTokens = settings.maxTokens;
+    p.seed = settings.seed;
     p.textTokens = qint64(evaluator->tokens().size());
     p.windows = evaluator->windowPlan().windows;
     p.scoredTokens = evaluator->scoredTokens();
@@ -111,7 +113,8 @@ ReportExporter::~ReportExporter() {
 
 void ReportExporter::start(ReportData data, QList<ReportFigure> figures, const QString& path) {
     if (m_watcher.isRunning()) {
-        emit failed(tr("A report is still being written; try again when it is done."));
+        emit failed(
+            tr("%1: another report is still being written; try again when it is done.").arg(path));
         return;
     }
     m_path = path;
@@ -119,9 +122,9 @@ void ReportExporter::start(ReportData data, QList<ReportFigure> figures, const Q
         [data = std::move(data), figures = std::move(figures), path]() mutable -> QString {
             try {
                 fingerprint(data.provenance);
-            } catch (const std::exception& e) {
-                return QString::fromStdString(e.what());
+                return writeReport(reportDocument(data, std::move(figures)), path);
+            } catch (const std::exception& e) { // unreadable model or text, out of memory
+                return path + QStringLiteral(": ") + QString::fromStdString(e.what());
             }
-            return writeReport(reportDocument(data, std::move(figures)), path);
         }));
 }

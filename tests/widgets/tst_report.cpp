@@ -214,6 +214,9 @@ private slots:
         QCOMPARE(metrics.rows[1][0], QStringLiteral("q4_0"));
         QCOMPARE(metrics.rows[1][3], QString::number(m_configurations[0].metrics.ppl, 'f', 4));
         QCOMPARE(metrics.rows[0][3], QString::number(m_session.reference.ppl, 'f', 4));
+        QCOMPARE(metrics.rows[0][12], QStringLiteral("–")); // no temperature fit for FP itself
+        QCOMPARE(metrics.rows[1][12],
+                 QString::number(m_configurations[0].metrics.optimalTemperature, 'f', 3));
         for (const QStringList& row : metrics.rows) QCOMPARE(row.size(), metrics.headers.size());
         const ReportTable config = configurationTable(d);
         QCOMPARE(config.rows.size(), quantizable);

@@ -203,20 +203,13 @@ ReportTable metricsTable(const ReportData& d) {
     const double mib = 1024.0 * 1024.0;
     if (d.hasReference) {
         const qs::Metrics& m = d.reference;
-        t.rows << QStringList{QStringLiteral("full precision (f32)"),
-                              num(d.referenceBitsPerWeight, 2),
-                              num(double(d.referenceBytes) / mib, 2),
-                              num(m.ppl, 4),
-                              num(m.pplLow, 4) + QStringLiteral(" – ") + num(m.pplHigh, 4),
-                              num(0, 4),
-                              num(0, 5),
-                              num(0, 5),
-                              num(0, 5),
-                              num(1, 4),
-                              num(m.calibration.ece, 4),
-                              num(m.eceAtOptimalTemperature, 4),
-                              num(m.optimalTemperature, 3),
-                              num(m.calibration.brier, 4)};
+        t.rows << QStringList{
+            QStringLiteral("full precision (f32)"), num(d.referenceBitsPerWeight, 2),
+            num(double(d.referenceBytes) / mib, 2), num(m.ppl, 4),
+            num(m.pplLow, 4) + QStringLiteral(" – ") + num(m.pplHigh, 4), num(0, 4), num(0, 5),
+            num(0, 5), num(0, 5), num(1, 4), num(m.calibration.ece, 4),
+            // The evaluator fits no temperature for the reference itself.
+            QStringLiteral("–"), QStringLiteral("–"), num(m.calibration.brier, 4)};
     }
     for (const ReportConfiguration& c : d.configurations) {
         const qs::Metrics& m = c.metrics;

@@ -19,9 +19,38 @@
 
 #include "quant/quant_format.h"
 
+#include <cstdint>
+
 namespace qs {
 
 // Nearest log level magnitude of t = |w| / s for an exponent range 0..emaxCode (0 included).
 float logLevel(float t, int emaxCode);
 
+namespace quant_detail {
+
+// ---- Kernels (exposed for tests and benchmarks) -------------------------------------------
+
+// The per-row formats, and ternary_t's element pass with its tensor gamma.
+enum class LowBitKind : int32_t { TernaryTensor = 0, TernaryRow = 1, BinaryRow = 2, Log = 3 };
+
+// fp16(float(sum of |x[i]| in double, in index order) / n): the ternary_c and binary_c row scale.
+// Scalar in both versions below (a reordered double sum would not be bit-identical).
+float lowbitMeanAbsScale(const float* x, int64_t n);
+
+// Quantize-dequantize of `rows` rows of `cols` (cols >= 1). `bits` is the log formats' k (3 or
+// 4); `gamma` is ternary_t's tensor scale (the other kinds ignore it). Non-finite input: returns
+// the index of the first row holding one, having left that row and later ones unwritten; -1 on
+// success (TernaryTensor checks too, although its caller has already rejected such a tensor).
+// dst may equal src. Reference: plain scalar loops, the readable twin. Simd: Highway,
+// runtime-dispatched to the best target, bit for bit the reference's results; `stream` writes
+// dst with non-temporal stores (kStreamMinBytes in int_formats.h).
+int64_t lowbitRowsQdqRef(const float* src, float* dst, int64_t rows, int64_t cols, LowBitKind kind,
+                         int bits, float gamma = 0);
+int64_t lowbitRowsQdqSimd(const float* src, float* dst, int64_t rows, int64_t cols, LowBitKind kind,
+                          int bits, float gamma = 0, bool stream = false);
+
+// Name of the Highway target the low-bit kernels dispatch to ("AVX3", "AVX2", "EMU128").
+const char* lowbitSimdTargetName();
+
+} // namespace quant_detail
 } // namespace qs

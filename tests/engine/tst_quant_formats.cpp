@@ -301,6 +301,75 @@ Floats minifloatEdgeInput(int64_t rows, int64_t cols, int64_t group, const qs::M
     return x;
 }
 
+// Inputs for the low-bit kernel tests (lowbitSimdMatchesReference): per row one of the edge
+// cases below, chosen by (row + cols) so every row count and length meets several of them.
+constexpr int kLowBitCases = 7 + int(std::size(kTieScales));
+Floats lowbitEdgeInput(int64_t rows, int64_t cols, bool logGrid, uint32_t seed) {
+    Floats x = gaussian(size_t(rows * cols), seed);
+    std::mt19937 rng(seed);
+    for (int64_t r = 0; r < rows; ++r) {
+        float* y = x.data() + r * cols;
+        const int c = int((r + cols) % kLowBitCases);
+        const int64_t n = cols;
+        switch (c) {
+        case 0: // zeros of both signs
+            for (int64_t i = 0; i < n; ++i) y[i] = i % 3 == 1 ? -0.0f : 0.0f;
+            break;
+        case 1: // all equal
+            for (int64_t i = 0; i < n; ++i) y[i] = r % 2 ? -0.3f : 0.3f;
+            break;
+        case 2: // fp32 subnormals: the fp16 scale underflows to zero
+            for (int64_t i = 0; i < n; ++i) y[i] = (i % 2 ? -1 : 1) * 1e-40f * float(i + 1);
+            break;
+        case 3: // one fp32 normal among subnormals
+            for (int64_t i = 0; i < n; ++i) y[i] = (i % 2 ? -3e-39f : 3e-39f) * float(i);
+            y[n - 1] = 1e-30f;
+            break;
+        case 4: // huge magnitudes up to FLT_MAX: the fp16 scale saturates at 65504
+            for (int64_t i = 0; i < n; ++i) y[i] = 3e37f * float(i % 7) - 1e37f;
+            y[0] = -std::numeric_limits<float>::max();
+            break;
+        case 5: // gaussian of magnitude 2^-30 .. 2^30
+        case 6: {
+            const float m = std::ldexp(1.0f, int(rng() % 61) - 30);
+            for (int64_t i = 0; i < n; ++i) y[i] *= m;
+            break;
+        }
+        default: { // exact ties at scale 1 and at the tie scales
+            const float sc = c == 7 ? 1.0f : kTieScales[size_t(c - 8) % std::size(kTieScales)];
+            if (logGrid) {
+                // amax sc pins the fp16 scale to sc; then each level 2^-e, the halfway points
+                // 0.75 * 2^-e (log3 and log4 levels), half the smallest level, and neighbours.
+                for (int64_t i = 0; i < n; ++i) {
+                    const int e = int(i / 4) % 8;
+                    const float v[4] = {0.75f * std::ldexp(1.0f, -e), std::ldexp(1.0f, -e),
+                                        std::ldexp(0.5f, -e), std::ldexp(0.25f, -e)};
+                    float t = v[size_t(i % 4)];
+                    if (i % 5 == 3) t = std::nextafter(t, 2.0f);
+                    if (i % 7 == 4) t = std::nextafter(t, 0.0f);
+                    y[i] = (i % 2 ? -sc : sc) * t;
+                }
+                y[0] = sc;
+            } else {
+                // Pairs 0.5 and 1.5 (ternary ties) and ulp neighbours: mean |w| is 1 to within
+                // 2^-20, so the fp16 scale is sc; an odd row starts with 1.
+                const float v[6] = {0.5f,
+                                    -1.5f,
+                                    std::nextafter(0.5f, 1.0f),
+                                    -std::nextafter(1.5f, 1.0f),
+                                    -std::nextafter(0.5f, 0.0f),
+                                    std::nextafter(1.5f, 2.0f)};
+                int64_t i = 0;
+                if (n % 2) y[i++] = -sc;
+                for (int64_t k = 0; i < n; ++i, ++k) y[i] = sc * v[size_t(k % 6)];
+            }
+            break;
+        }
+        }
+    }
+    return x;
+}
+
 // A 64-byte aligned window of `n` floats inside a buffer of sentinels, at `offset` floats past
 // the alignment: the streaming kernels must write exactly the window, whatever its alignment.
 class Window {
@@ -1260,6 +1329,99 @@ private slots:
                 }
             }
         }
+    }
+
+    // ---- Ternary, binary and log kernels against the scalar reference -------------------------
+
+    void lowbitSimdMatchesReference_data() {
+        QTest::addColumn<qint64>("target");
+        QTest::addColumn<int>("kind"); // quant_detail::LowBitKind
+        QTest::addColumn<int>("bits");
+        QTest::addColumn<bool>("stream");
+        const struct {
+            const char* name;
+            int kind, bits;
+        } kinds[] = {{"ternary_t", 0, 2},
+                     {"ternary_c", 1, 2},
+                     {"binary_c", 2, 1},
+                     {"log4", 3, 4},
+                     {"log3", 3, 3}};
+        for (int64_t t : testTargets())
+            for (const auto& k : kinds)
+                for (bool stream : {false, true})
+                    QTest::addRow("%s %s%s", targetLabel(t), k.name, stream ? " stream" : "")
+                        << qint64(t) << k.kind << k.bits << stream;
+    }
+    void lowbitSimdMatchesReference() {
+        // Odd row lengths (tails shorter than a vector, rows of one), one to 24 rows, and the
+        // edge cases of lowbitEdgeInput: zeros of both signs, all-equal rows, fp32 subnormals,
+        // scales that underflow or saturate, values up to FLT_MAX, exact ties of ternary
+        // rounding and of the log grid (at scale 1 and twelve others). ternary_t with its gamma
+        // given: 1, the tie scales, the tensor's mean, a subnormal, zero and a huge one. Bit for
+        // bit, every dst alignment, in place, and the same row reported for a NaN or Inf.
+        QFETCH(qint64, target);
+        QFETCH(int, kind);
+        QFETCH(int, bits);
+        QFETCH(bool, stream);
+        TargetScope scope(target);
+        namespace qd = qs::quant_detail;
+        if (target != 0)
+            QCOMPARE(std::string(qd::lowbitSimdTargetName()), std::string(hwy::TargetName(target)));
+        const auto k = qd::LowBitKind(kind);
+        for (int64_t cols : {1, 7, 31, 33, 257, 4101})
+            for (int64_t rows : {1, 3, 24}) {
+                const size_t n = size_t(rows * cols);
+                Floats x = lowbitEdgeInput(rows, cols, k == qd::LowBitKind::Log,
+                                           uint32_t(cols * 977 + rows * 31 + kind));
+                Floats gammas{0.0f};
+                if (k == qd::LowBitKind::TernaryTensor) {
+                    double sum = 0;
+                    for (float v : x) sum += std::fabs(v);
+                    gammas = {1.0f, float(sum / double(n)), 1e-40f, 0.0f, 1e30f};
+                    gammas.insert(gammas.end(), std::begin(kTieScales), std::end(kTieScales));
+                }
+                for (float gamma : gammas) {
+                    const QString where =
+                        QString("%1 x %2, gamma %3: ").arg(rows).arg(cols).arg(double(gamma));
+                    Floats ref(n);
+                    QCOMPARE(qd::lowbitRowsQdqRef(x.data(), ref.data(), rows, cols, k, bits, gamma),
+                             int64_t(-1));
+                    for (size_t offset = 0; offset < (stream ? 16u : 1u); ++offset) {
+                        Window w(n, offset);
+                        QCOMPARE(qd::lowbitRowsQdqSimd(x.data(), w.data(), rows, cols, k, bits,
+                                                       gamma, stream),
+                                 int64_t(-1));
+                        const QString bad = firstMismatch(x, ref.data(), w.data(), n);
+                        QVERIFY2(bad.isEmpty(), qPrintable(where + bad));
+                        QVERIFY2(w.outsideIntact(), qPrintable(where + "wrote outside dst"));
+                    }
+                    Floats y = x;
+                    QCOMPARE(qd::lowbitRowsQdqSimd(y.data(), y.data(), rows, cols, k, bits, gamma,
+                                                   stream),
+                             int64_t(-1));
+                    const QString bad = firstMismatch(x, ref.data(), y.data(), n);
+                    QVERIFY2(bad.isEmpty(), qPrintable(where + "in place: " + bad));
+                }
+                // A NaN or Inf is reported by the row that holds it, in both versions, and the
+                // rows before it are written alike.
+                for (float v : {std::numeric_limits<float>::quiet_NaN(),
+                                -std::numeric_limits<float>::infinity(),
+                                std::numeric_limits<float>::infinity()}) {
+                    const int64_t at = int64_t(n) / 2 + 1 < int64_t(n) ? int64_t(n) / 2 + 1 : 0;
+                    Floats z = x;
+                    z[size_t(at)] = v;
+                    const int64_t badRow = at / cols;
+                    Floats ref(n, 7.0f), got(n, 7.0f);
+                    QCOMPARE(qd::lowbitRowsQdqRef(z.data(), ref.data(), rows, cols, k, bits, 1.0f),
+                             badRow);
+                    QCOMPARE(qd::lowbitRowsQdqSimd(z.data(), got.data(), rows, cols, k, bits, 1.0f,
+                                                   stream),
+                             badRow);
+                    const QString bad =
+                        firstMismatch(z, ref.data(), got.data(), size_t(badRow * cols));
+                    QVERIFY2(bad.isEmpty(), qPrintable("before the bad row: " + bad));
+                }
+            }
     }
 
     void largeTensorStreams() {

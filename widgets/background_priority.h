@@ -10,7 +10,8 @@ public:
     // Idempotent. Every thread other than the process's main thread that enters oneTBB (its
     // workers, the evaluation scheduler, thread-pool jobs) gets `niceIncrement` added once.
     // 10 gives a waking GUI thread ~10x the CPU share of a compute thread (CFS weights 1024 vs
-    // 110). On 2 cores tst_live_editing saw wall-clock stalls over 50 ms in 3 of 9 runs with 5,
-    // 1 of 5 with 10.
+    // 110, against 335 at 5). On 2 cores it did not measurably shorten tst_live_editing's
+    // wall-clock stalls (over 50 ms in 3 of 9 runs at 5, 3 of 10 at 10): what remains there is
+    // the GUI thread's own ~30 ms of work plus waiting for a core.
     static void install(int niceIncrement = 10);
 };

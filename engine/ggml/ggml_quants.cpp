@@ -288,15 +288,8 @@ void dequantizeQ8_0(const std::byte* in, float* y) {
 // Symmetric codes L in [0, 2 nmax) for scale s: x ~ s (L - nmax). rmseType 1 weighs by x^2 and
 // searches 18 scale candidates around -nmax/max for the least weighted squared error.
 float makeQxQuants(int n, int nmax, const float* x, int8_t* L, int rmseType) {
-    float max = 0, amax = 0;
-    for (int i = 0; i < n; ++i) {
-        const float ax = std::fabs(x[i]);
-        if (ax > amax) {
-            amax = ax;
-            max = x[i];
-        }
-    }
-    if (amax < kGroupMaxEps) {
+    const float max = signedAbsMax(x, n);
+    if (std::fabs(max) < kGroupMaxEps) {
         for (int i = 0; i < n; ++i) L[i] = 0;
         return 0.f;
     }
@@ -351,15 +344,8 @@ float makeQxQuants(int n, int nmax, const float* x, int8_t* L, int rmseType) {
 // Q3_K's scale search: start from -nmax/max, then up to 5 passes of coordinate descent on single
 // codes, keeping a change when it raises sumlx^2 / suml2 (x^2-weighted).
 float makeQ3Quants(int n, int nmax, const float* x, int8_t* L) {
-    float max = 0, amax = 0;
-    for (int i = 0; i < n; ++i) {
-        const float ax = std::fabs(x[i]);
-        if (ax > amax) {
-            amax = ax;
-            max = x[i];
-        }
-    }
-    if (amax < kGroupMaxEps) {
+    const float max = signedAbsMax(x, n);
+    if (std::fabs(max) < kGroupMaxEps) {
         for (int i = 0; i < n; ++i) L[i] = 0;
         return 0.f;
     }

@@ -25,9 +25,7 @@ Run cli(const QStringList& args) {
             QString::fromUtf8(p.readAllStandardError())};
 }
 
-QString shared(const char* rel) {
-    return QString::fromStdString(qs::test::sharedPath(rel));
-}
+using qs::test::shared;
 
 } // namespace
 

@@ -22,6 +22,11 @@ inline std::string sharedPath(const char* relative) {
     return QDir(sharedDir()).filePath(QString::fromUtf8(relative)).toStdString();
 }
 
+// The same as a QString, for Qt APIs and QProcess arguments.
+inline QString shared(const char* relative) {
+    return QString::fromStdString(sharedPath(relative));
+}
+
 inline bool inCi() {
     return qgetenv("CI") == "true";
 }

@@ -44,9 +44,7 @@ void writeAll(const QString& path, const QByteArray& bytes) {
     f.write(bytes);
 }
 
-QString shared(const char* rel) {
-    return QString::fromStdString(test::sharedPath(rel));
-}
+using qs::test::shared;
 
 template <typename T>
 void put(QByteArray& b, qsizetype at, T v) {

@@ -55,9 +55,7 @@ const char* const kText = "data/tinystories/valid.txt";
 constexpr int kTimeoutMs = 120000;
 constexpr double kMaxStallMs = 50.0;
 
-QString shared(const char* relative) {
-    return QString::fromStdString(qs::test::sharedPath(relative));
-}
+using qs::test::shared;
 
 // A drag step as the window system delivers it: a move with the left button held.
 void dragMove(QWidget* widget, QPoint pos, Qt::KeyboardModifiers modifiers = Qt::NoModifier) {

@@ -17,6 +17,7 @@
 #include "quant_config_model.h"
 #include "workbench_session.h"
 
+#include "image_checks.h"
 #include "memory_limit.h"
 #include "shared_data.h"
 
@@ -46,16 +47,9 @@ const char* const kModel = "models/stories260K/model.bin";
 const char* const kText = "data/tinystories/valid.txt";
 constexpr int kTimeoutMs = 120000;
 
-QString shared(const char* relative) {
-    return QString::fromStdString(qs::test::sharedPath(relative));
-}
+using qs::test::shared;
 
-int distinctColours(const QImage& image) {
-    QSet<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2) colours.insert(image.pixel(x, y));
-    return int(colours.size());
-}
+using qs::test::distinctColours;
 
 void dropUrls(QWidget* target, const QList<QUrl>& urls) {
     QMimeData mime;

@@ -21,6 +21,7 @@
 #include "quant_config_model.h"
 #include "workbench_session.h"
 
+#include "image_checks.h"
 #include "memory_limit.h"
 #include "shared_data.h"
 
@@ -41,16 +42,9 @@ const char* const kModel = "models/stories260K/model.bin";
 const char* const kText = "data/tinystories/valid.txt";
 constexpr int kTimeoutMs = 60000;
 
-QString shared(const char* relative) {
-    return QString::fromStdString(qs::test::sharedPath(relative));
-}
+using qs::test::shared;
 
-int distinctColours(const QImage& image) {
-    QSet<QRgb> colours;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2) colours.insert(image.pixel(x, y));
-    return int(colours.size());
-}
+using qs::test::distinctColours;
 
 // Fraction of sampled pixels that differ from the most common colour (the background).
 double foregroundFraction(const QImage& image) {

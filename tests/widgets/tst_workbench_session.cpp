@@ -22,9 +22,7 @@ const char* const kModel = "models/stories260K/model.bin";
 const char* const kText = "data/tinystories/valid.txt";
 constexpr int kTimeoutMs = 120000;
 
-QString shared(const char* relative) {
-    return QString::fromStdString(qs::test::sharedPath(relative));
-}
+using qs::test::shared;
 
 qs::PerplexityResult evaluateDirectly(const EvaluationSettings& settings,
                                       const char* modelPath = kModel) {

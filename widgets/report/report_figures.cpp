@@ -40,25 +40,30 @@ ParetoPoint referencePointOf(const ReportData& d) {
 
 } // namespace
 
-ReportFigure captureFigure(const QString& id, const QString& caption, FigureWidget* view,
-                           QSize size) {
-    ReportFigure f{id, caption, {}, size.isValid() ? size : view->defaultFigureSize()};
-    QPainter painter(&f.picture);
-    painter.setRenderHint(QPainter::Antialiasing);
-    view->renderFigure(&painter, QRectF(QPointF(0, 0), QSizeF(f.size)));
-    painter.end();
-    f.picture.setBoundingRect(QRect(QPoint(0, 0), f.size));
-    return f;
-}
+namespace {
 
-ReportFigure captureChart(const QString& id, const QString& caption, QChart* chart, QSize size) {
+template <class Paint>
+ReportFigure record(const QString& id, const QString& caption, QSize size, const Paint& paint) {
     ReportFigure f{id, caption, {}, size};
     QPainter painter(&f.picture);
     painter.setRenderHint(QPainter::Antialiasing);
-    renderChart(chart, &painter, QRectF(QPointF(0, 0), QSizeF(size)));
+    paint(&painter, QRectF(QPointF(0, 0), QSizeF(size)));
     painter.end();
-    f.picture.setBoundingRect(QRect(QPoint(0, 0), f.size));
+    f.picture.setBoundingRect(QRect(QPoint(0, 0), size));
     return f;
+}
+
+} // namespace
+
+ReportFigure captureFigure(const QString& id, const QString& caption, FigureWidget* view,
+                           QSize size) {
+    return record(id, caption, size.isValid() ? size : view->defaultFigureSize(),
+                  [view](QPainter* p, const QRectF& r) { view->renderFigure(p, r); });
+}
+
+ReportFigure captureChart(const QString& id, const QString& caption, QChart* chart, QSize size) {
+    return record(id, caption, size,
+                  [chart](QPainter* p, const QRectF& r) { renderChart(chart, p, r); });
 }
 
 QList<ReportFigure> reportFigures(const ReportData& d) {

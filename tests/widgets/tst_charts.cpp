@@ -2,6 +2,7 @@
 // reliability bins, top-KLD order, Pareto frontier), clicks that request configurations, the
 // generation preview on stories260K, and views that get no data at all.
 
+#include "charts/chart_style.h"
 #include "charts/eval_token_context.h"
 #include "charts/generation_preview.h"
 #include "charts/logit_distortion_view.h"
@@ -16,6 +17,7 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QLineSeries>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -71,6 +73,19 @@ ParetoPoint point(const QString& label, double bits, double ppl, double kl,
     p.hasConfig = true;
     return p;
 }
+
+// Counts the paint events a widget receives.
+class PaintCounter : public QObject {
+public:
+    explicit PaintCounter(QWidget* widget) { widget->installEventFilter(this); }
+    int paints = 0;
+
+protected:
+    bool eventFilter(QObject*, QEvent* event) override {
+        if (event->type() == QEvent::Paint) ++paints;
+        return false;
+    }
+};
 
 bool notBlank(const QImage& image) {
     QSet<QRgb> colours;
@@ -495,6 +510,34 @@ private slots:
         logit.setResult(partial);
         QVERIFY(logit.distortionData().kld.bins.isEmpty());
         QVERIFY(!logit.distortionData().reliabilityCurrent.isEmpty());
+    }
+
+    // A chart's scene changes repaint its view one event-loop turn later, together with whatever
+    // else is dirty, not synchronously inside the burst of posted events that a new result
+    // causes (a plain QGraphicsView repaints its whole window there, once per changed scene).
+    void chartViewRepaintsAfterTheEventLoopTurn() {
+        QWidget window;
+        window.resize(500, 400);
+        QChart* chart = makeChart(QStringLiteral("deferred"));
+        QChartView* view = makeChartView(chart, &window);
+        view->resize(480, 380);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTest::qWait(50);
+        PaintCounter counter(view->viewport());
+
+        auto* series = new QLineSeries;
+        for (int i = 0; i < 50; ++i) series->append(i, std::sin(0.2 * i));
+        chart->addSeries(series);
+        chart->createDefaultAxes();
+        // Everything the change posted (layout, the scene's dirty-item processing) runs, yet
+        // the viewport is not painted inside it ...
+        for (int i = 0; i < 5; ++i) QCoreApplication::sendPostedEvents();
+        QCOMPARE(counter.paints, 0);
+        // ... but on the next turn of the event loop.
+        QTRY_VERIFY(counter.paints > 0);
+        const QImage shot = view->grab().toImage();
+        QVERIFY(notBlank(shot));
     }
 
     void figuresExportPngAndSvg() {

@@ -2,7 +2,10 @@
 
 #include <QAbstractAxis>
 #include <QChart>
+#include <QChartView>
+#include <QGraphicsScene>
 #include <QLegend>
+#include <QTimer>
 
 #include <algorithm>
 #include <array>
@@ -26,6 +29,23 @@ QColor chartColor(ChartRole role) {
         return QColor(0x94, 0x67, 0xbd); // purple
     }
     return Qt::black;
+}
+
+QChartView* makeChartView(QChart* chart, QWidget* parent) {
+    auto* view = new QChartView(chart, parent);
+    view->setRenderHint(QPainter::Antialiasing);
+    // The view itself no longer follows the scene; the timer below does, one event-loop turn
+    // later. (A QTimer object with interval 0 is a real timer; QTimer::singleShot(0) would be a
+    // posted event and run in the same burst as the scene's own.)
+    view->setViewportUpdateMode(QGraphicsView::NoViewportUpdate);
+    auto* repaint = new QTimer(view);
+    repaint->setSingleShot(true);
+    repaint->setInterval(0);
+    QWidget* viewport = view->viewport();
+    QObject::connect(repaint, &QTimer::timeout, viewport, [viewport] { viewport->update(); });
+    QObject::connect(view->scene(), &QGraphicsScene::changed, repaint,
+                     [repaint] { repaint->start(); });
+    return view;
 }
 
 QChart* makeChart(const QString& title) {

@@ -36,8 +36,7 @@ void clearChart(QChart* chart) {
 }
 
 QChartView* makeView(QChart* chart, QWidget* parent) {
-    auto* view = new QChartView(chart, parent);
-    view->setRenderHint(QPainter::Antialiasing);
+    QChartView* view = makeChartView(chart, parent);
     view->setMinimumSize(280, 240);
     return view;
 }
@@ -78,8 +77,14 @@ LogitDistortionView::LogitDistortionView(QWidget* parent)
       m_histogram(makeChart(tr("Per-token KL divergence to full precision"))),
       m_reliability(makeChart(tr("Reliability diagram"))),
       m_entropy(makeChart(tr("Predictive entropy"))), m_table(new QTableView(this)),
-      m_contextView(new QTextBrowser(this)) {
+      m_contextView(new QTextBrowser(this)), m_rebuildTimer(new QTimer(this)) {
     setWindowTitle(tr("Logit distortion"));
+    m_rebuildTimer->setSingleShot(true);
+    m_rebuildTimer->setInterval(0);
+    connect(m_rebuildTimer, &QTimer::timeout, this, [this] {
+        runNextRebuild();
+        scheduleRebuild();
+    });
     m_histogramView = makeView(m_histogram, this);
     m_reliabilityView = makeView(m_reliability, this);
     m_entropyView = makeView(m_entropy, this);
@@ -177,13 +182,7 @@ void LogitDistortionView::rebuildCharts() {
 }
 
 void LogitDistortionView::scheduleRebuild() {
-    if (m_rebuildScheduled || m_pendingRebuilds == 0) return;
-    m_rebuildScheduled = true;
-    QTimer::singleShot(0, this, [this] {
-        m_rebuildScheduled = false;
-        runNextRebuild();
-        scheduleRebuild();
-    });
+    if (m_pendingRebuilds > 0 && !m_rebuildTimer->isActive()) m_rebuildTimer->start();
 }
 
 void LogitDistortionView::runNextRebuild() {

@@ -20,6 +20,7 @@
 
 class QChart;
 class QChartView;
+class QTimer;
 class QLabel;
 class QTableView;
 class QTextBrowser;
@@ -80,5 +81,8 @@ private:
     QTableView* m_table;
     QTextBrowser* m_contextView;
     int m_pendingRebuilds = 0; // charts still to rebuild for the current result (3, 2, 1)
-    bool m_rebuildScheduled = false;
+    // Runs the next rebuild one event-loop turn later. A QTimer object, not
+    // QTimer::singleShot(0), which posts an event that runs in the same burst as the previous
+    // stage's repaints and so would not let input or timers in between.
+    QTimer* m_rebuildTimer;
 };

@@ -88,8 +88,7 @@ OutliersView::OutliersView(QWidget* parent)
     auto* grid = new QGridLayout(this);
     QChart* charts[6] = {m_bars[0], m_bars[1], m_bars[2], m_weightHist, m_actHist, m_channels};
     for (int i = 0; i < 6; ++i) {
-        auto* v = new QChartView(charts[i], this);
-        v->setRenderHint(QPainter::Antialiasing);
+        QChartView* v = makeChartView(charts[i], this);
         v->setMinimumSize(240, 200);
         grid->addWidget(v, i / 3, i % 3);
         m_views.push_back(v);

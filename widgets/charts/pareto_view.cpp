@@ -195,11 +195,10 @@ private:
 
 ParetoView::ParetoView(QWidget* parent)
     : FigureWidget(parent), m_chart(makeChart(tr("Size vs quality"))),
-      m_labels(new ParetoLabelOverlay(m_chart)), m_view(new QChartView(m_chart, this)),
+      m_labels(new ParetoLabelOverlay(m_chart)), m_view(makeChartView(m_chart, this)),
       m_xCombo(new QComboBox(this)), m_yCombo(new QComboBox(this)),
       m_logCheck(new QCheckBox(tr("Log y"), this)), m_hint(new QLabel(this)) {
     setWindowTitle(tr("Pareto"));
-    m_view->setRenderHint(QPainter::Antialiasing);
     m_view->setObjectName(QStringLiteral("paretoChart"));
     m_xCombo->setObjectName(QStringLiteral("paretoX"));
     m_yCombo->setObjectName(QStringLiteral("paretoY"));

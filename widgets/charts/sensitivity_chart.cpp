@@ -26,8 +26,7 @@ QString barLabel(int block, int slot) {
 
 SensitivityChart::SensitivityChart(QWidget* parent)
     : FigureWidget(parent), m_chart(makeChart(tr("Layer sensitivity"))),
-      m_view(new QChartView(m_chart, this)) {
-    m_view->setRenderHint(QPainter::Antialiasing);
+      m_view(makeChartView(m_chart, this)) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view);

@@ -11,7 +11,7 @@ public:
     // workers, the evaluation scheduler, thread-pool jobs) gets `niceIncrement` added once.
     // 10 gives a waking GUI thread ~10x the CPU share of a compute thread (CFS weights 1024 vs
     // 110, against 335 at 5). On 2 cores it did not measurably shorten tst_live_editing's
-    // wall-clock stalls (over 50 ms in 3 of 9 runs at 5, 3 of 10 at 10): what remains there is
-    // the GUI thread's own ~30 ms of work plus waiting for a core.
+    // wall-clock stalls (over 50 ms in 3 of 9 runs at 5, 3 of 10 at 10): they were the GUI
+    // thread's own bursts of work, which makeChartView()'s deferred repaints cut to 15-19 ms.
     static void install(int niceIncrement = 10);
 };

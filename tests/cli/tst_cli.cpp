@@ -137,6 +137,7 @@ void TestCli::errorsAreOneLine_data() {
                              << "--ctx";
     QTest::newRow("unknown shape")
         << QStringList{"synth", "--shape", "huge", "--out", "/tmp/x"} << 1 << "huge";
+#if QS_CLI_HAS_REPORT // the report command is built with the widgets (QS_BUILD_GUI)
     QTest::newRow("report without out") << QStringList{"report", "s.h5"} << 2 << "--out";
     QTest::newRow("report type") << QStringList{"report", "s.h5", "--out", "r.docx"} << 2
                                  << "r.docx: unknown report type";
@@ -146,11 +147,15 @@ void TestCli::errorsAreOneLine_data() {
     QTest::newRow("report session")
         << QStringList{"report", "/nonexistent/s.h5", "--out", "/tmp/r.md"} << 1
         << "/nonexistent/s.h5";
+#endif
 }
 
 // analyze -> report: a configuration evaluated on the fly and saved (--save), then a second
 // report that finds it in the session by name; an unknown name lists the saved ones.
 void TestCli::reportFromSession() {
+#if !QS_CLI_HAS_REPORT
+    QSKIP("quantscope-cli is built without the widgets (QS_BUILD_GUI=OFF): no report command");
+#endif
     QS_REQUIRE_SHARED("models/stories260K/model.bin");
     QTemporaryDir dir;
     const QString session = dir.filePath("s.h5");

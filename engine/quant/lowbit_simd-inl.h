@@ -40,32 +40,6 @@ const char* LowBitTargetName() {
 
 // ---- Element passes -----------------------------------------------------------------------------
 
-// y = 0 for n elements, in pieces.
-template <class Out>
-HWY_INLINE void LowBitZeros(int64_t n, Out& out) {
-    for (int64_t i = 0; i < n; i += int64_t(kMaxPiece)) {
-        const size_t k = size_t(std::min(n - i, int64_t(kMaxPiece)));
-        std::fill_n(out.Reserve(k), k, 0.0f);
-        out.Commit(k);
-    }
-}
-
-// Runs vec(v) on whole vectors and scalar(x) on the tail, piece by piece.
-template <class Out, class VecOp, class ScalarOp>
-HWY_INLINE void Pieces(const float* HWY_RESTRICT x, int64_t n, Out& out, const VecOp& vec,
-                       const ScalarOp& scalar) {
-    const DF d;
-    const int64_t L = int64_t(hn::Lanes(d));
-    for (int64_t p = 0; p < n; p += int64_t(kMaxPiece)) {
-        const int64_t k = std::min(n - p, int64_t(kMaxPiece));
-        float* HWY_RESTRICT y = out.Reserve(size_t(k));
-        int64_t i = 0;
-        for (; i + L <= k; i += L) hn::StoreU(vec(hn::LoadU(d, x + p + i)), d, y + i);
-        for (; i < k; ++i) y[i] = scalar(x[p + i]);
-        out.Commit(size_t(k));
-    }
-}
-
 // Ternary: y = clamp(nearbyint(x / g), -1, 1) * g (g > 0).
 template <class Out>
 HWY_INLINE void TernaryPieces(const float* HWY_RESTRICT x, int64_t n, float g, Out& out) {
@@ -146,7 +120,7 @@ HWY_INLINE int64_t RowsQdq(const float* HWY_RESTRICT src, int64_t rows, int64_t 
             if (s > 0)
                 LogPieces(x, cols, s, tab, out);
             else
-                LowBitZeros(cols, out);
+                ZeroPieces(cols, out);
         } else if constexpr (kKind == int(LowBitKind::BinaryRow)) {
             BinaryPieces(x, cols, lowbitMeanAbsScale(x, cols), out);
         } else {
@@ -155,7 +129,7 @@ HWY_INLINE int64_t RowsQdq(const float* HWY_RESTRICT src, int64_t rows, int64_t 
             if (g > 0)
                 TernaryPieces(x, cols, g, out);
             else
-                LowBitZeros(cols, out);
+                ZeroPieces(cols, out);
         }
     }
     return -1;

@@ -119,36 +119,20 @@ HWY_INLINE int MxExponent(float amax, int emax) {
 
 // ---- Group kernels ------------------------------------------------------------------------------
 
-// y = 0 for n elements, in pieces.
-template <class Out>
-HWY_INLINE void Zeros(int64_t n, Out& out) {
-    for (int64_t i = 0; i < n; i += int64_t(kMaxPiece)) {
-        const size_t k = size_t(std::min(n - i, int64_t(kMaxPiece)));
-        std::fill_n(out.Reserve(k), k, 0.0f);
-        out.Commit(k);
-    }
-}
-
 // Scaled element formats: y = round(x / s) * s. kDivide: a true division (tensor scales below
 // kMarksteinMinScale).
 template <bool kDivide = false, class Out>
 HWY_INLINE void DivScaledPieces(const float* HWY_RESTRICT x, int64_t n, float s, const Element& e,
                                 Out& out) {
     const DF d;
-    const int64_t L = int64_t(hn::Lanes(d));
     const VF vs = hn::Set(d, s), vinv = hn::Set(d, 1.0f / s);
-    auto quotient = [&](VF v) HWY_ATTR { return kDivide ? hn::Div(v, vs) : Quotient(v, vs, vinv); };
-    for (int64_t p = 0; p < n; p += int64_t(kMaxPiece)) {
-        const int64_t k = std::min(n - p, int64_t(kMaxPiece));
-        float* HWY_RESTRICT y = out.Reserve(size_t(k));
-        int64_t i = 0;
-        for (; i + L <= k; i += L) {
-            const VF v = hn::LoadU(d, x + p + i);
-            hn::StoreU(hn::Mul(RoundElements(quotient(v), v, e), vs), d, y + i);
-        }
-        for (; i < k; ++i) y[i] = roundToMinifloat(x[p + i] / s, e.spec) * s;
-        out.Commit(size_t(k));
-    }
+    Pieces(
+        x, n, out,
+        [&](VF v) HWY_ATTR {
+            const VF q = kDivide ? hn::Div(v, vs) : Quotient(v, vs, vinv);
+            return hn::Mul(RoundElements(q, v, e), vs);
+        },
+        [&](float v) { return roundToMinifloat(v / s, e.spec) * s; });
 }
 
 // MX: y = round(x * 2^-k) * 2^k.
@@ -156,19 +140,11 @@ template <class Out>
 HWY_INLINE void MxPieces(const float* HWY_RESTRICT x, int64_t n, float down, float up,
                          const Element& e, Out& out) {
     const DF d;
-    const int64_t L = int64_t(hn::Lanes(d));
     const VF vdown = hn::Set(d, down), vup = hn::Set(d, up);
-    for (int64_t p = 0; p < n; p += int64_t(kMaxPiece)) {
-        const int64_t k = std::min(n - p, int64_t(kMaxPiece));
-        float* HWY_RESTRICT y = out.Reserve(size_t(k));
-        int64_t i = 0;
-        for (; i + L <= k; i += L) {
-            const VF v = hn::LoadU(d, x + p + i);
-            hn::StoreU(hn::Mul(RoundElements(hn::Mul(v, vdown), v, e), vup), d, y + i);
-        }
-        for (; i < k; ++i) y[i] = roundToMinifloat(x[p + i] * down, e.spec) * up;
-        out.Commit(size_t(k));
-    }
+    Pieces(
+        x, n, out,
+        [&](VF v) HWY_ATTR { return hn::Mul(RoundElements(hn::Mul(v, vdown), v, e), vup); },
+        [&](float v) { return roundToMinifloat(v * down, e.spec) * up; });
 }
 
 // NF4 lookup data, built once per call from the reference's thresholds and codes.
@@ -220,19 +196,10 @@ template <class Out>
 HWY_INLINE void Nf4Pieces(const float* HWY_RESTRICT x, int64_t n, float s, const Nf4Tables& tab,
                           Out& out) {
     const DF d;
-    const int64_t L = int64_t(hn::Lanes(d));
     const VF vs = hn::Set(d, s), vinv = hn::Set(d, 1.0f / s); // s is an fp16 value
-    for (int64_t p = 0; p < n; p += int64_t(kMaxPiece)) {
-        const int64_t k = std::min(n - p, int64_t(kMaxPiece));
-        float* HWY_RESTRICT y = out.Reserve(size_t(k));
-        int64_t i = 0;
-        for (; i + L <= k; i += L) {
-            const VF t = Quotient(hn::LoadU(d, x + p + i), vs, vinv);
-            hn::StoreU(hn::Mul(Nf4Code(t, tab), vs), d, y + i);
-        }
-        for (; i < k; ++i) y[i] = kNf4Code[nf4Nearest(x[p + i] / s)] * s;
-        out.Commit(size_t(k));
-    }
+    Pieces(
+        x, n, out, [&](VF v) HWY_ATTR { return hn::Mul(Nf4Code(Quotient(v, vs, vinv), tab), vs); },
+        [&](float v) { return kNf4Code[nf4Nearest(v / s)] * s; });
 }
 
 // One pass over `n` weights (a whole number of groups). Kind: 0 fp16 scale, 1 MX, 2 NF4
@@ -253,7 +220,7 @@ HWY_INLINE int64_t GroupQdq(const float* HWY_RESTRICT src, int64_t n, int64_t gr
                                 ? RoundScaleToFp16(amax)
                                 : RoundScaleToFp16(amax / e.spec.maxFinite);
             if (s == 0)
-                Zeros(group, out);
+                ZeroPieces(group, out);
             else if constexpr (kKind == int(MinifloatScale::Nf4))
                 Nf4Pieces(src + at, group, s, tab, out);
             else
@@ -299,7 +266,7 @@ void MinifloatScaled(const float* x, float* y, int64_t n, float s, const Miniflo
             const int64_t k = std::min(n - p, kChunk);
             PrefetchAhead(x + p, k);
             if (zero)
-                Zeros(k, out);
+                ZeroPieces(k, out);
             else if (s >= kMarksteinMinScale)
                 DivScaledPieces(x + p, k, s, e, out);
             else

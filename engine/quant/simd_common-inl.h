@@ -145,6 +145,34 @@ using qs::simd_stream::HWY_NAMESPACE::kMaxPiece;
 using qs::simd_stream::HWY_NAMESPACE::PrefetchAhead;
 using qs::simd_stream::HWY_NAMESPACE::StreamOut;
 
+// The element pass of every kernel: y[i] = vec(x[i..i+L)) on whole vectors and scalar(x[i]) on
+// the tail, written piece by piece to `out`. vec and scalar are the same rounding (the scalar one
+// is the reference's), so the tail agrees with the reference bit for bit.
+template <class Out, class VecOp, class ScalarOp>
+HWY_INLINE void Pieces(const float* HWY_RESTRICT x, int64_t n, Out& out, const VecOp& vec,
+                       const ScalarOp& scalar) {
+    const hn::ScalableTag<float> d;
+    const int64_t L = int64_t(hn::Lanes(d));
+    for (int64_t p = 0; p < n; p += int64_t(kMaxPiece)) {
+        const int64_t k = std::min(n - p, int64_t(kMaxPiece));
+        float* HWY_RESTRICT y = out.Reserve(size_t(k));
+        int64_t i = 0;
+        for (; i + L <= k; i += L) hn::StoreU(vec(hn::LoadU(d, x + p + i)), d, y + i);
+        for (; i < k; ++i) y[i] = scalar(x[p + i]);
+        out.Commit(size_t(k));
+    }
+}
+
+// y = 0 for n elements, in pieces (a group or row whose values all quantize to zero).
+template <class Out>
+HWY_INLINE void ZeroPieces(int64_t n, Out& out) {
+    for (int64_t i = 0; i < n; i += int64_t(kMaxPiece)) {
+        const size_t k = size_t(std::min(n - i, int64_t(kMaxPiece)));
+        std::fill_n(out.Reserve(k), k, 0.0f);
+        out.Commit(k);
+    }
+}
+
 } // namespace qs::quant_detail::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 

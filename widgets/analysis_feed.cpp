@@ -161,10 +161,6 @@ bool AnalysisFeed::isSweepRunning() const {
     return m_sweep->isRunning();
 }
 
-bool AnalysisFeed::isMeasuringSensitivity() const {
-    return m_sensitivityRunner->isRunning();
-}
-
 void AnalysisFeed::publishGrid(const LayerGrid& grid) {
     QList<LayerGrid> grids;
     for (const LayerGrid& g : std::as_const(m_grids))

@@ -30,8 +30,8 @@
 
 #include <memory>
 
-namespace qs {
 class QThreadPool;
+namespace qs {
 class Model;
 struct EvalResult;
 } // namespace qs
@@ -48,9 +48,6 @@ public:
 
     // State of the background work of the current reference (for tests and the status bar).
     bool hasLayerAnalysis() const { return m_hasLayerAnalysis; }
-    bool isMeasuringSensitivity() const;
-    // Every grid published last (analysis grids and measured ones).
-    const QList<LayerGrid>& grids() const { return m_grids; }
     bool hasTokenContext() const { return m_hasTokenContext; }
     int uniformPoints() const { return m_uniformPoints; }
     bool isSweepRunning() const;

@@ -10,6 +10,7 @@
 #include <QColor>
 #include <QFont>
 #include <QHash>
+#include <QSet>
 #include <QStringList>
 
 #include <algorithm>
@@ -43,6 +44,14 @@ bool assign(double& field, double value) {
     if (field == value || (std::isnan(field) && std::isnan(value))) return false;
     field = value;
     return true;
+}
+
+// A grid's values by tensor name (LayerGrid::tensors).
+QHash<QString, double> valuesByName(const LayerGrid& grid) {
+    QHash<QString, double> values;
+    for (qsizetype i = 0; i < grid.tensors.size(); ++i)
+        values.insert(grid.tensors[i], grid.values.value(i, kNaN));
+    return values;
 }
 
 // Highest non-NaN value, NaN when there is none.
@@ -151,14 +160,14 @@ void ModelStructureModel::setConfig(const qs::QuantConfig& config) {
     if (!m_desc) return;
     std::vector<const qs::QuantFormat*> formats;
     const qs::QuantFormat* head = nullptr;
-    QStringList fallbacks;
+    QSet<QString> fallbacks;
     QString error;
     try {
         const qs::ResolvedConfig resolved = config.resolve(*m_desc);
         formats = resolved.formats();
         head = resolved.headFormat();
         for (const std::string& name : resolved.fallbacks())
-            fallbacks << QString::fromStdString(name);
+            fallbacks.insert(QString::fromStdString(name));
     } catch (const std::exception& e) {
         error = QString::fromUtf8(e.what());
     }
@@ -168,7 +177,7 @@ void ModelStructureModel::setConfig(const qs::QuantConfig& config) {
     updateTensors(Values::Config, [&](TensorRow& t) {
         const qs::QuantFormat* f = nullptr;
         if (error.isEmpty() && t.quantizable) f = t.output ? head : formats[size_t(t.descIndex)];
-        const bool fallback = f && !fallbacks.isEmpty() && fallbacks.contains(t.name);
+        const bool fallback = f && fallbacks.contains(t.name);
         if (f == t.format && fallback == t.fallback) return false;
         t.format = f;
         t.fallback = fallback;
@@ -177,22 +186,8 @@ void ModelStructureModel::setConfig(const qs::QuantConfig& config) {
     });
 }
 
-void ModelStructureModel::clearConfig() {
-    m_hasConfig = false;
-    m_configError.clear();
-    updateTensors(Values::Config, [](TensorRow& t) {
-        if (!t.format) return false;
-        t.format = nullptr;
-        t.fallback = false;
-        t.bpw = kNaN;
-        return true;
-    });
-}
-
 void ModelStructureModel::setSaliencyGrid(const LayerGrid& grid) {
-    QHash<QString, double> values;
-    for (qsizetype i = 0; i < grid.tensors.size(); ++i)
-        values.insert(grid.tensors[i], grid.values.value(i, kNaN));
+    const QHash<QString, double> values = valuesByName(grid);
     if (grid.title != m_saliencyTitle || grid.unit != m_saliencyUnit) {
         m_saliencyTitle = grid.title;
         m_saliencyUnit = grid.unit;
@@ -215,9 +210,7 @@ void ModelStructureModel::setOutlierData(const OutlierData& data) {
 }
 
 void ModelStructureModel::setSensitivityGrid(const LayerGrid& grid) {
-    QHash<QString, double> values;
-    for (qsizetype i = 0; i < grid.tensors.size(); ++i)
-        values.insert(grid.tensors[i], grid.values.value(i, kNaN));
+    const QHash<QString, double> values = valuesByName(grid);
     if (grid.title != m_sensitivityTitle) {
         m_sensitivityTitle = grid.title;
         emit headerDataChanged(Qt::Horizontal, SensitivityColumn, SensitivityColumn);

@@ -87,7 +87,6 @@ public:
     // Formats of `config` resolved against the description. A configuration that does not fit
     // the model blanks the format columns and configError() says why.
     void setConfig(const qs::QuantConfig& config);
-    void clearConfig();
     QString configError() const { return m_configError; }
     // Values by tensor name (LayerGrid::tensors); the grid's title and unit go into the tooltips.
     void setSaliencyGrid(const LayerGrid& grid);

@@ -48,6 +48,14 @@ QChartView* makeChartView(QChart* chart, QWidget* parent) {
     return view;
 }
 
+void clearChart(QChart* chart) {
+    chart->removeAllSeries();
+    for (QAbstractAxis* axis : chart->axes()) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
+}
+
 QChart* makeChart(const QString& title) {
     auto* chart = new QChart;
     chart->setTitle(title);

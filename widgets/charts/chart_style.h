@@ -25,6 +25,8 @@ QChart* makeChart(const QString& title);
 // input or timer served in between (~25 ms on a 2-core machine). Here scene changes only mark
 // the viewport dirty from a zero-timer, and all charts share the next ordinary repaint.
 QChartView* makeChartView(QChart* chart, QWidget* parent);
+// Removes (and deletes) every series and axis of `chart`, before it is built again.
+void clearChart(QChart* chart);
 // Axis title and label fonts shared by the charts.
 void styleAxis(QAbstractAxis* axis, const QString& title);
 // Viridis colour map, t in [0, 1] (clamped).

@@ -27,14 +27,6 @@
 
 namespace {
 
-void clearChart(QChart* chart) {
-    chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes()) {
-        chart->removeAxis(axis);
-        delete axis;
-    }
-}
-
 QChartView* makeView(QChart* chart, QWidget* parent) {
     QChartView* view = makeChartView(chart, parent);
     view->setMinimumSize(280, 240);

@@ -345,11 +345,7 @@ void ParetoView::requestPoint(int index) {
 }
 
 void ParetoView::rebuild() {
-    m_chart->removeAllSeries();
-    for (QAbstractAxis* axis : m_chart->axes()) {
-        m_chart->removeAxis(axis);
-        delete axis;
-    }
+    clearChart(m_chart);
     m_pointSeries.clear();
     m_labels->setEntries({});
     const QList<ParetoPoint> all = points();

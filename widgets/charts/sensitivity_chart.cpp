@@ -40,11 +40,7 @@ void SensitivityChart::setGrids(const QList<LayerGrid>& grids) {
 }
 
 void SensitivityChart::rebuild() {
-    m_chart->removeAllSeries();
-    for (QAbstractAxis* axis : m_chart->axes()) {
-        m_chart->removeAxis(axis);
-        delete axis;
-    }
+    clearChart(m_chart);
     m_barCount = 0;
     const int blocks = m_grids.isEmpty() ? 0 : m_grids.front().blocks;
     m_chart->setTitle(m_grids.size() == 1 ? m_grids.front().title : tr("Layer sensitivity"));

@@ -38,10 +38,6 @@ ParetoPoint referencePointOf(const ReportData& d) {
     return p;
 }
 
-} // namespace
-
-namespace {
-
 template <class Paint>
 ReportFigure record(const QString& id, const QString& caption, QSize size, const Paint& paint) {
     ReportFigure f{id, caption, {}, size};

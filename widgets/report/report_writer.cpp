@@ -99,6 +99,11 @@ QList<QByteArray> writeAssets(const ReportDocument& doc, const QString& folder) 
     return svgs;
 }
 
+// A table's section heading: its id, capitalized ("metrics" -> "Metrics").
+QString tableHeading(const ReportTable& t) {
+    return t.id.at(0).toUpper() + t.id.mid(1);
+}
+
 // The assets folder as a relative link target (spaces, '#', '%' and '(' in the report's name).
 QString linkTarget(const QString& assets) {
     return QString::fromLatin1(QUrl::toPercentEncoding(assets, "/"));
@@ -121,7 +126,7 @@ QString htmlReport(const ReportDocument& doc, const QList<QByteArray>& svgs,
                        "<h1>%1</h1>\n<p>%2</p>\n")
             .arg(doc.title.toHtmlEscaped(), doc.subtitle.toHtmlEscaped());
     for (const ReportTable& t : doc.tables) {
-        html += QStringLiteral("<h2>%1</h2>\n").arg(t.id.at(0).toUpper() + t.id.mid(1));
+        html += QStringLiteral("<h2>%1</h2>\n").arg(tableHeading(t));
         html += tableToHtml(t);
         html += QStringLiteral("<p><a href=\"%1/tables/%2.tex\">LaTeX</a> · "
                                "<a href=\"%1/tables/%2.csv\">CSV</a></p>\n")
@@ -146,7 +151,7 @@ QString markdownReport(const ReportDocument& doc, const QString& assetsName) {
     QString md = QStringLiteral("# %1\n\n%2\n\n")
                      .arg(markdownEscape(doc.title), markdownEscape(doc.subtitle));
     for (const ReportTable& t : doc.tables) {
-        md += QStringLiteral("## %1\n\n").arg(t.id.at(0).toUpper() + t.id.mid(1));
+        md += QStringLiteral("## %1\n\n").arg(tableHeading(t));
         md += tableToMarkdown(t);
         md += QStringLiteral("\n[LaTeX](%1/tables/%2.tex) · [CSV](%1/tables/%2.csv)\n\n")
                   .arg(assets, t.id);
@@ -181,7 +186,7 @@ void writePdf(const ReportDocument& doc, QIODevice* device, const QString& path)
         table.replace(QStringLiteral("<table class=\"report\""),
                       QStringLiteral("<table border=\"1\" cellspacing=\"0\" cellpadding=\"2\" "
                                      "style=\"border-color:#999\" width=\"100%\""));
-        html += QStringLiteral("<h3>%1</h3>").arg(t.id.at(0).toUpper() + t.id.mid(1)) + table;
+        html += QStringLiteral("<h3>%1</h3>").arg(tableHeading(t)) + table;
     }
     QTextDocument text;
     text.documentLayout()->setPaintDevice(&pdf);

@@ -40,8 +40,6 @@ public:
     void start(std::shared_ptr<const qs::plugin::Exporter> exporter,
                std::shared_ptr<const qs::Model> model, const qs::QuantConfig& config,
                const QString& path, const QVariantMap& options);
-    bool isRunning() const { return m_watcher.isRunning(); }
-    void waitForFinished() { m_watcher.waitForFinished(); }
 
 signals:
     void finished(const QString& summary, const QStringList& notes);

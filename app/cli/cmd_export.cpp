@@ -2,7 +2,6 @@
 #include "cli_common.h"
 #include "commands.h"
 
-#include "core/sha256.h"
 #include "export/config_export.h"
 #include "export/gguf_export.h"
 #include "export/hf_quant_config.h"
@@ -73,9 +72,7 @@ int runExport(int argc, char** argv) {
         o.input = args.value("input");
         o.threads = int(args.intValue("threads", 0));
         const LlamaQuantizeCommand c = llamaQuantizeCommand(model->desc(), resolved, o);
-        std::string script = "#!/bin/sh\n# llama-quantize command for " + model->desc().path + "\n";
-        for (const std::string& n : c.notes) script += "# note: " + n + "\n";
-        emit(script + c.commandLine() + "\n");
+        emit(c.script(model->desc().path));
         printNotes(c.notes);
     } else if (format == "hf-compressed-tensors" || format == "hf-gptqmodel") {
         const nlohmann::json q = format == "hf-gptqmodel"
@@ -83,13 +80,8 @@ int runExport(int argc, char** argv) {
                                      : compressedTensorsConfig(model->desc(), resolved);
         emit(nlohmann::json{{"quantization_config", q}}.dump(2) + "\n");
     } else if (format == "json") {
-        ExportRecordInfo info;
-        info.appVersion = QS_VERSION;
-        info.dataPath = args.value("data");
-        if (!args.flag("no-hash")) {
-            info.modelSha256 = modelSha256(model->desc().path);
-            if (!info.dataPath.empty()) info.dataSha256 = sha256FileHex(info.dataPath);
-        }
+        const ExportRecordInfo info = exportRecordInfo(model->desc().path, args.value("data"),
+                                                       QS_VERSION, !args.flag("no-hash"));
         emit(exportConfigJson(cfg, resolved, model->desc(), info).dump(2) + "\n");
     } else {
         throw UsageError("unknown --format '" + format +

@@ -59,9 +59,7 @@ int runPlugins(int argc, char** argv) {
         std::printf("  %s%s\n", str(p).c_str(), QFileInfo(p).isDir() ? "" : "  (missing)");
     std::printf("\n%-20s %-44s %-8s %-13s %s\n", "status", "name", "version", "interface", "path");
     for (const PluginRecord& r : manager.records()) {
-        const QString kind = r.kind == qs::plugin::PluginKind::Unknown
-                                 ? r.interfaceId
-                                 : qs::plugin::pluginKindName(r.kind);
+        const QString kind = r.interfaceLabel();
         std::printf("%-20s %-44s %-8s %-13s %s\n", str(pluginStatusName(r.status)).c_str(),
                     str(r.name).c_str(), str(r.version).c_str(), str(kind).c_str(),
                     str(r.path).c_str());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <utility>
 
 namespace qs {
 
@@ -118,6 +119,18 @@ void writeTextFileAtomic(const fs::path& path, const std::string& text) {
         fs::remove(tmp, ec);
         throw FileError(path, "cannot move the finished file into place");
     }
+}
+
+ExportRecordInfo exportRecordInfo(const fs::path& modelPath, std::string dataPath,
+                                  std::string appVersion, bool hash) {
+    ExportRecordInfo info;
+    info.appVersion = std::move(appVersion);
+    info.dataPath = std::move(dataPath);
+    if (hash) {
+        info.modelSha256 = modelSha256(modelPath);
+        if (!info.dataPath.empty()) info.dataSha256 = sha256FileHex(info.dataPath);
+    }
+    return info;
 }
 
 std::string modelSha256(const fs::path& path) {

@@ -44,6 +44,11 @@ struct ExportRecordInfo {
 nlohmann::json exportConfigJson(const QuantConfig& config, const ResolvedConfig& resolved,
                                 const ModelDesc& desc, const ExportRecordInfo& info);
 
+// The identity part of a record: the data path and, with `hash`, the SHA-256 of the model
+// (modelSha256) and of the data file (when a path is given).
+ExportRecordInfo exportRecordInfo(const std::filesystem::path& modelPath, std::string dataPath,
+                                  std::string appVersion, bool hash);
+
 struct ImportedConfig {
     QuantConfig config;
     nlohmann::json record; // the whole record (empty object for a bare QuantConfig)

@@ -90,6 +90,12 @@ std::string LlamaQuantizeCommand::commandLine() const {
     return line;
 }
 
+std::string LlamaQuantizeCommand::script(const std::string& modelPath) const {
+    std::string text = "#!/bin/sh\n# llama-quantize command for " + modelPath + "\n";
+    for (const std::string& n : notes) text += "# note: " + n + "\n";
+    return text + commandLine() + "\n";
+}
+
 LlamaQuantizeCommand llamaQuantizeCommand(const ModelDesc& desc, const ResolvedConfig& config,
                                           const LlamaQuantizeOptions& options) {
     const std::vector<ExportTensor> tensors = exportTensors(desc, config, HeadPolicy::Always);

@@ -46,6 +46,8 @@ struct LlamaQuantizeCommand {
     std::string baseType;          // ftype argument, e.g. "Q4_0", "Q4_K_S"
     std::vector<std::string> notes;
     std::string commandLine() const; // POSIX-shell quoted
+    // A /bin/sh script: a comment naming `modelPath`, the notes as comments, the command line.
+    std::string script(const std::string& modelPath) const;
 };
 
 LlamaQuantizeCommand llamaQuantizeCommand(const ModelDesc& desc, const ResolvedConfig& config,

@@ -1,6 +1,5 @@
 #include "json_exporter_plugin.h"
 
-#include "core/sha256.h"
 #include "export/config_export.h"
 
 using namespace qs::plugin;
@@ -20,16 +19,13 @@ public:
 
     // Options: "dataPath", "hash" (default true: SHA-256 of model and data), "appVersion".
     ExportResult exportTo(const ExportRequest& req) const override {
-        qs::ExportRecordInfo info;
-        info.appVersion =
+        const qs::ExportRecordInfo info = qs::exportRecordInfo(
+            req.model->desc().path,
+            req.options.value(QStringLiteral("dataPath")).toString().toStdString(),
             req.options.value(QStringLiteral("appVersion"), QStringLiteral(QS_VERSION))
                 .toString()
-                .toStdString();
-        info.dataPath = req.options.value(QStringLiteral("dataPath")).toString().toStdString();
-        if (req.options.value(QStringLiteral("hash"), true).toBool()) {
-            info.modelSha256 = qs::modelSha256(req.model->desc().path);
-            if (!info.dataPath.empty()) info.dataSha256 = qs::sha256FileHex(info.dataPath);
-        }
+                .toStdString(),
+            req.options.value(QStringLiteral("hash"), true).toBool());
         qs::writeTextFileAtomic(
             req.output,
             qs::exportConfigJson(req.config, req.resolved, req.model->desc(), info).dump(2) + "\n");

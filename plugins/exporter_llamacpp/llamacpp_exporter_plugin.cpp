@@ -29,14 +29,9 @@ public:
             o.executable = exe.toStdString();
         const qs::LlamaQuantizeCommand c =
             qs::llamaQuantizeCommand(req.model->desc(), req.resolved, o);
-        std::string script =
-            "#!/bin/sh\n# llama-quantize command for " + req.model->desc().path + "\n";
         QStringList notes;
-        for (const std::string& n : c.notes) {
-            script += "# note: " + n + "\n";
-            notes << QString::fromStdString(n);
-        }
-        qs::writeTextFileAtomic(req.output, script + c.commandLine() + "\n");
+        for (const std::string& n : c.notes) notes << QString::fromStdString(n);
+        qs::writeTextFileAtomic(req.output, c.script(req.model->desc().path));
         return ExportResult::success(QStringLiteral("wrote %1: llama-quantize ... %2")
                                          .arg(QString::fromStdString(req.output.string()),
                                               QString::fromStdString(c.baseType)),

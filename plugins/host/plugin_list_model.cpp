@@ -2,6 +2,18 @@
 
 #include "plugin_manager.h"
 
+namespace {
+
+// What it provides, then its error or notes (a plugin that did not load provides nothing).
+QString details(const PluginRecord& r) {
+    QStringList parts;
+    if (!r.provides.isEmpty()) parts << QStringLiteral("provides ") + r.provides.join(u", ");
+    if (!r.error.isEmpty()) parts << r.error;
+    return parts.join(QStringLiteral("; "));
+}
+
+} // namespace
+
 PluginListModel::PluginListModel(PluginManager* manager, QObject* parent)
     : QAbstractTableModel(parent), m_manager(manager) {
     if (manager)
@@ -22,14 +34,6 @@ int PluginListModel::columnCount(const QModelIndex& parent) const {
 QVariant PluginListModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || !m_manager || index.row() >= rowCount()) return {};
     const PluginRecord& r = m_manager->records().at(index.row());
-    const QString details =
-        r.isLoaded()
-            ? (r.provides.isEmpty() ? QString()
-                                    : QStringLiteral("provides ") + r.provides.join(u", ")) +
-                  (r.error.isEmpty()
-                       ? QString()
-                       : (r.provides.isEmpty() ? QString() : QStringLiteral("; ")) + r.error)
-            : r.error;
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
@@ -38,12 +42,11 @@ QVariant PluginListModel::data(const QModelIndex& index, int role) const {
         case VersionColumn:
             return r.version;
         case InterfaceColumn:
-            return r.kind == qs::plugin::PluginKind::Unknown ? r.interfaceId
-                                                             : qs::plugin::pluginKindName(r.kind);
+            return r.interfaceLabel();
         case StatusColumn:
             return pluginStatusName(r.status);
         case DetailsColumn:
-            return details;
+            return details(r);
         case PathColumn:
             return r.path;
         }
@@ -53,7 +56,7 @@ QVariant PluginListModel::data(const QModelIndex& index, int role) const {
         if (!r.description.isEmpty()) lines << r.description;
         if (!r.interfaceId.isEmpty()) lines << QStringLiteral("Interface: ") + r.interfaceId;
         lines << QStringLiteral("Status: ") + pluginStatusName(r.status);
-        if (!details.isEmpty()) lines << details;
+        if (const QString d = details(r); !d.isEmpty()) lines << d;
         lines << r.path;
         return lines.join(u'\n');
     }

@@ -122,8 +122,8 @@ int PluginManager::loadAll() {
             d.entryInfoList(QDir::Files | QDir::NoDotAndDotDot, QDir::Name | QDir::IgnoreCase);
         for (const QFileInfo& fi : files) {
             if (!QLibrary::isLibrary(fi.fileName())) continue;
-            const QString path =
-                fi.canonicalFilePath().isEmpty() ? fi.absoluteFilePath() : fi.canonicalFilePath();
+            QString path = fi.canonicalFilePath(); // resolves links on disk: once
+            if (path.isEmpty()) path = fi.absoluteFilePath();
             const bool seen = std::any_of(m_records.begin(), m_records.end(),
                                           [&](const PluginRecord& r) { return r.path == path; });
             if (!seen) m_records << inspectAndLoad(path);
@@ -132,14 +132,6 @@ int PluginManager::loadAll() {
     const int added = int(m_records.size() - before);
     if (added > 0) emit recordsChanged();
     return added;
-}
-
-PluginRecord PluginManager::loadFile(const QString& path) {
-    const QFileInfo fi(path);
-    m_records << inspectAndLoad(fi.canonicalFilePath().isEmpty() ? fi.absoluteFilePath()
-                                                                 : fi.canonicalFilePath());
-    emit recordsChanged();
-    return m_records.last();
 }
 
 int PluginManager::loadedCount() const {

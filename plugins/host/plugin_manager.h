@@ -67,6 +67,11 @@ struct PluginRecord {
     QString error;        // why it is not loaded; for a loaded plugin, notes (skipped ids)
     QStringList provides; // exporter/loader ids or format names it registered
     bool isLoaded() const { return status == PluginStatus::Loaded; }
+    // The kind's name ("exporter"), or the declared IID where the kind is unknown.
+    QString interfaceLabel() const {
+        return kind == qs::plugin::PluginKind::Unknown ? interfaceId
+                                                       : qs::plugin::pluginKindName(kind);
+    }
 };
 
 class PluginManager : public QObject {
@@ -85,8 +90,6 @@ public:
     // seen before are skipped, so calling it again picks up new files only. Returns the number
     // of new records.
     int loadAll();
-    // Checks and loads one file; the record is added to records() and returned.
-    PluginRecord loadFile(const QString& path);
 
     const QList<PluginRecord>& records() const { return m_records; }
     int loadedCount() const;

@@ -279,6 +279,14 @@ void TestExport::llamaQuantizeRoundTrip() {
     }
     // ffn_down rows of 172 do not fit q4_0 blocks: the command says llama-quantize trips on them.
     QVERIFY(!cmd.notes.empty());
+    // The script: shebang, the model named, each note as a comment, the command line last.
+    const std::string script = cmd.script(src->desc().path);
+    const std::string head = "#!/bin/sh\n# llama-quantize command for " + src->desc().path + "\n";
+    QVERIFY(script.rfind(head, 0) == 0);
+    QVERIFY(script.find("# note: " + cmd.notes.front() + "\n") != std::string::npos);
+    const std::string tail = cmd.commandLine() + "\n";
+    QVERIFY(script.size() > tail.size() &&
+            script.compare(script.size() - tail.size(), tail.size(), tail) == 0);
 }
 
 void TestExport::hfConfigRoundTrip_data() {
